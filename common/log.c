@@ -76,8 +76,7 @@ log_needs_quote(const char *s)
 {
 	const char *p;
 
-	if (*s == '\0')
-		return 1;
+	/* logrus prints an empty value bare: key= */
 	for (p = s; *p != '\0'; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._/@^+", *p) != NULL)
