@@ -176,7 +176,9 @@ cli_help_cmd(FILE *f, const struct cmd_entry *cmd, const char *path)
 		for (fl = *set; fl->name != NULL; fl++) {
 			if (fl->flags & CLI_FLAG_HIDDEN)
 				continue;
-			if (fl->flags & CLI_FLAG_CREATE)
+			/* create's own flags are not "inherited" */
+			if ((fl->flags & CLI_FLAG_CREATE) &&
+			    strcmp(cmd->name, "create") != 0)
 				has_create = 1;
 			else
 				has_own = 1;

@@ -48,4 +48,50 @@ int cli_is_tty(void);
 /* Reads a whole file or stdin ("-"); NULL with *cause on failure. */
 char *cli_read_file(const char *, size_t *, char **cause);
 
+/* cli-table.c: Go tabwriter work-alike. */
+struct cli_table;
+struct cli_table *cli_table_new(int minwidth, int padding);
+void cli_table_add(struct cli_table *, const char *tab_separated);
+void cli_table_print(struct cli_table *, FILE *);
+void cli_table_free(struct cli_table *);
+
+/* cli-editflags.c: edit flags (--cpus, --set, ...) as jq expressions. */
+struct node;
+/*
+ * Appends an expression for each edit flag given, then --param (checked
+ * against doc's param map; doc may be NULL) and --set; -1 with *cause on
+ * bad input.
+ */
+int cli_editflags_exprs(struct cmd_ctx *, int is_create,
+    const struct node *doc, char ***exprs, size_t *n, char **cause);
+void cli_strv_free(char **, size_t);
+
+/* cli-instance.c */
+struct tmpl;
+struct tmpl_dirs;
+struct lima_config;
+/* The template search path; tmpl_dirs_free. */
+struct tmpl_dirs *cli_tmpl_dirs(void);
+/* Reads a locator (and embeds its bases when embed); prints warnings. */
+struct tmpl *cli_template_load(const char *locator, int embed, char **cause);
+/* config_load for instance name with the host's environment. */
+struct lima_config *cli_config_load(const char *name, const char *file,
+    char **cause);
+/* config_load_buf; with warn, prints the config's warnings. */
+struct lima_config *cli_config_load_buf(const char *name, const char *,
+    size_t, const char *filename, int warn, char **cause);
+/* Fetches the image into <dir>/image and turns it into <dir>/disk. */
+int cli_prepare_disk(const char *name, const struct lima_config *,
+    char **cause);
+struct store_inst;
+/* Lima's StopForcibly, with its messages. */
+void cli_stop_forcibly(const struct store_inst *);
+struct sshopts;
+/* cmd-show-ssh.c: the ssh options of an instance (sshopts_free). */
+struct sshopts *cli_ssh_options(const struct store_inst *,
+    const struct lima_config *);
+
+/* cmd-create.c: create or reuse the instance named by the arguments. */
+char *cli_create_or_load(struct cmd_ctx *, int for_start, int *created);
+
 #endif

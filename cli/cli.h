@@ -47,6 +47,7 @@ struct cmd_entry {
 	int flags;
 #define CMD_NO_INTERSPERSE 0x1 /* flags stop at the first positional */
 #define CMD_HIDDEN 0x2
+#define CMD_EXPERIMENTAL 0x4 /* warns "`limactl X` is experimental" */
 	int (*exec)(struct cmd_ctx *);
 	const struct cmd_entry *const *subcmds; /* NULL-terminated, or NULL */
 };

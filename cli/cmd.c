@@ -8,6 +8,22 @@
 #include "cli/cmds.h"
 
 const struct cmd_entry *const cli_commands[] = {
+	&cmd_create_entry,
+	&cmd_list_entry,
+	&cmd_delete_entry,
+	&cmd_edit_entry,
+	&cmd_info_entry,
+	&cmd_validate_entry,
+	&cmd_prune_entry,
+	&cmd_show_ssh_entry,
+	&cmd_factory_reset_entry,
+	&cmd_disk_entry,
+	&cmd_protect_entry,
+	&cmd_unprotect_entry,
+	&cmd_template_entry,
+	&cmd_clone_entry,
+	&cmd_rename_entry,
+	&cmd_yq_entry,
 	&cmd_completion_entry,
 	NULL
 };

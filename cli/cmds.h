@@ -5,5 +5,21 @@
 #include "cli/cli.h"
 
 extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_create_entry;
+extern const struct cmd_entry cmd_list_entry;
 
+extern const struct cmd_entry cmd_protect_entry;
+extern const struct cmd_entry cmd_unprotect_entry;
+extern const struct cmd_entry cmd_delete_entry;
+extern const struct cmd_entry cmd_validate_entry;
+extern const struct cmd_entry cmd_template_entry;
+extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_edit_entry;
+extern const struct cmd_entry cmd_clone_entry;
+extern const struct cmd_entry cmd_rename_entry;
+extern const struct cmd_entry cmd_prune_entry;
+extern const struct cmd_entry cmd_factory_reset_entry;
+extern const struct cmd_entry cmd_disk_entry;
+extern const struct cmd_entry cmd_show_ssh_entry;
+extern const struct cmd_entry cmd_yq_entry;
 #endif

@@ -122,7 +122,7 @@ limactl_check_args(const struct cmd_entry *cmd, struct cmd_ctx *ctx)
 int
 main(int argc, char **argv)
 {
-	const struct cmd_entry *cmd = NULL, *sub;
+	const struct cmd_entry *cmd = NULL, *sub, *parent;
 	struct cmd_ctx ctx;
 	char **rest, *cause = NULL;
 	int i, nrest = 0, verb = -1, ret;
@@ -193,6 +193,7 @@ main(int argc, char **argv)
 		    argv[verb]);
 	}
 
+	parent = cmd;
 	memset(&ctx, 0, sizeof ctx);
 	xasprintf(&ctx.path, "limactl %s", cmd->name);
 	rest = xcalloc((size_t)argc + 1, sizeof *rest);
@@ -242,6 +243,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	limactl_check_args(cmd, &ctx);
+	if (parent->flags & CMD_EXPERIMENTAL)
+		log_warnx("`limactl %s` is experimental", parent->name);
 	ret = cmd->exec(&ctx);
 out:
 	cli_flags_free(&ctx);
