@@ -17,6 +17,7 @@ export LIMA_HOME XDG_CACHE_HOME
 # The build tree has no share/lima: point limactl at the source tree.
 mkdir -p "$T_TMP/share/lima"
 ln -s "$top_srcdir/templates" "$T_TMP/share/lima/templates"
+ln -s "$top_srcdir/boot" "$T_TMP/share/lima/boot"
 CLIMA_SHARE_DIR="$T_TMP/share/lima"
 export CLIMA_SHARE_DIR
 unset LIMA_TEMPLATES_PATH LIMA_INSTANCE
