@@ -365,6 +365,44 @@ ny_emit(yaml_emitter_t *e, yaml_event_t *ev)
  * 1 if s, written plain, would be read as something other than a string,
  * by us (core schema) or by a YAML 1.1 reader (yes/no, 1_000, 0b1).
  */
+/*
+ * YAML 1.1 readers (cloud-init's PyYAML among them) also take base-60
+ * numbers ("52:55:55:12:34:56", "1:30") and dates ("2025-01-02") as
+ * non-strings: quote those too.
+ */
+static int
+ny_yaml11_special(const char *s)
+{
+	const char *p = s;
+	int colons = 0;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p >= '0' && *p <= '9') {
+		for (; *p != '\0'; p++) {
+			if (*p == ':')
+				colons++;
+			else if (!(*p >= '0' && *p <= '9') && *p != '_' &&
+			    *p != '.')
+				break;
+		}
+		if (*p == '\0' && colons > 0)
+			return 1;
+	}
+	/* [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}, optionally followed by a time. */
+	p = s;
+	if (strspn(p, "0123456789") == 4 && p[4] == '-') {
+		p += 5;
+		if (strspn(p, "0123456789") >= 1 &&
+		    strspn(p, "0123456789") <= 2) {
+			p += strspn(p, "0123456789");
+			if (*p == '-' && strspn(p + 1, "0123456789") >= 1)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int
 ny_ambiguous(const char *s)
 {
@@ -382,6 +420,8 @@ ny_ambiguous(const char *s)
 	}
 	if (strncmp(s, "0b", 2) == 0 && s[2] != '\0' &&
 	    s[2 + strspn(s + 2, "01_")] == '\0')
+		return 1;
+	if (ny_yaml11_special(s))
 		return 1;
 	if (strchr(s, '_') == NULL)
 		return 0;

@@ -661,9 +661,42 @@ test_json(void)
 	node_free(n);
 }
 
+/* Strings a YAML 1.1 reader (cloud-init) would take for numbers/dates. */
+static void
+test_yaml11_quoting(void)
+{
+	static const char *const quoted[] = { "52:55:55:12:34:56", "1:30",
+		"2025-01-02", "2025-1-2T10:00:00Z", NULL };
+	static const char *const plain[] = { "abc:def", "12:ab", "10.0.0.1",
+		"1234-5", NULL };
+	struct node *m;
+	char *y, want[128];
+	size_t i;
+
+	for (i = 0; quoted[i] != NULL; i++) {
+		m = node_new_map();
+		node_map_set(m, "k", node_new_str(quoted[i]));
+		y = node_to_yaml(m);
+		snprintf(want, sizeof want, "k: \"%s\"\n", quoted[i]);
+		is_str(y, want, "YAML 1.1 lookalike %s is quoted", quoted[i]);
+		free(y);
+		node_free(m);
+	}
+	for (i = 0; plain[i] != NULL; i++) {
+		m = node_new_map();
+		node_map_set(m, "k", node_new_str(plain[i]));
+		y = node_to_yaml(m);
+		snprintf(want, sizeof want, "k: %s\n", plain[i]);
+		is_str(y, want, "%s stays plain", plain[i]);
+		free(y);
+		node_free(m);
+	}
+}
+
 int
 main(void)
 {
+	test_yaml11_quoting();
 	test_positions();
 	test_errors();
 	test_empty();
