@@ -7,6 +7,8 @@
 #ifndef CLI_CLI_INT_H
 #define CLI_CLI_INT_H
 
+#include <sys/types.h>
+
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -90,6 +92,66 @@ struct sshopts;
 /* cmd-show-ssh.c: the ssh options of an instance (sshopts_free). */
 struct sshopts *cli_ssh_options(const struct store_inst *,
     const struct lima_config *);
+/* cli-tail.c: follow a log file (inotify) on an event loop. */
+struct event_base;
+struct cli_tail;
+typedef void (*cli_tail_cb)(const char *line, void *arg);
+struct cli_tail *cli_tail_new(struct event_base *, const char *path,
+    cli_tail_cb, void *arg);
+void cli_tail_flush(struct cli_tail *);
+void cli_tail_free(struct cli_tail *);
+
+/* cmd-start.c: start a stopped instance and wait; the exit code. */
+int cli_start_instance(const char *name, double timeout, int progress,
+    int foreground);
+
+/* cmd-stop.c */
+/* 0 once pid has exited (pidfd), -1 on timeout. */
+int cli_wait_pid_exit(pid_t pid, int timeout_sec);
+/* SIGINT to the hostagent and wait; cli_fatal on failure. */
+void cli_stop_gracefully(const struct store_inst *, int quiet_not_running);
+
+/* cli-run.c: argv vectors and running helper programs (never a shell). */
+struct cli_argv {
+	char **v; /* NULL-terminated once anything was added */
+	size_t n;
+};
+void cli_argv_add(struct cli_argv *, const char *);
+void cli_argv_addf(struct cli_argv *, const char *, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+void cli_argv_free(struct cli_argv *);
+/* "[a b c]", as Go prints a command's Args; the caller's. */
+char *cli_argv_join(char *const *);
+/* POSIX shell quoting as Go's shellescape.Quote; the caller's. */
+char *cli_shell_quote(const char *);
+/* Absolute path of name found in $PATH (the caller's), or NULL. */
+char *cli_find_in_path(const char *);
+/* Trims white space in place; returns s. */
+char *cli_trim(char *);
+/* Go's text for a program missing from PATH; the caller's. */
+char *cli_not_found(const char *);
+/* execvp, or a fatal error. */
+void cli_exec(char *const *) __attribute__((__noreturn__));
+#define CLI_RUN_CAPTURE_MAX (1024 * 1024) /* bytes kept per stream */
+#define CLI_RUN_QUIET       0x1 /* stdout and stderr not captured: /dev/null */
+#define CLI_RUN_NULL_STDIN  0x2
+/*
+ * Runs argv (PATH searched) and waits.  Returns its exit status (128+N
+ * when killed by signal N), or -1 with *cause if it could not run.
+ * out and err, if not NULL, get what it printed (the caller's).
+ */
+int cli_run(char *const *, int flags, char **out, char **err, char **cause);
+/* "exit status N" or "signal: ..." for a cli_run status; the caller's. */
+char *cli_run_status(int);
+
+/* cmd-shell.c: ssh argument lists shared by shell and copy. */
+#define CLI_SSH_INSTANCE 0x1 /* User and Control* options too */
+#define CLI_SSH_FORWARDS 0x2 /* the config's ForwardAgent/ForwardX11 */
+/* Appends -F /dev/null and -o K=V for each of Lima's options. */
+void cli_ssh_args(struct cli_argv *, const struct store_inst *,
+    const struct lima_config *, int flags);
+/* The ssh program: $SSH split into words, else ssh from PATH. */
+void cli_ssh_exe(struct cli_argv *);
 
 /* cmd-create.c: create or reuse the instance named by the arguments. */
 char *cli_create_or_load(struct cmd_ctx *, int for_start, int *created);

@@ -9,6 +9,8 @@
 
 const struct cmd_entry *const cli_commands[] = {
 	&cmd_create_entry,
+	&cmd_start_entry,
+	&cmd_stop_entry,
 	&cmd_list_entry,
 	&cmd_delete_entry,
 	&cmd_edit_entry,
@@ -25,5 +27,11 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_rename_entry,
 	&cmd_yq_entry,
 	&cmd_completion_entry,
+	&cmd_hostagent_entry,
+	&cmd_shell_entry,
+	&cmd_copy_entry,
+	&cmd_snapshot_entry,
+	&cmd_autostart_entry,
+	&cmd_start_at_login_entry,
 	NULL
 };

@@ -22,4 +22,12 @@ extern const struct cmd_entry cmd_factory_reset_entry;
 extern const struct cmd_entry cmd_disk_entry;
 extern const struct cmd_entry cmd_show_ssh_entry;
 extern const struct cmd_entry cmd_yq_entry;
+extern const struct cmd_entry cmd_shell_entry;
+extern const struct cmd_entry cmd_copy_entry;
+extern const struct cmd_entry cmd_snapshot_entry;
+extern const struct cmd_entry cmd_autostart_entry;
+extern const struct cmd_entry cmd_start_at_login_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_stop_entry;
+extern const struct cmd_entry cmd_hostagent_entry;
 #endif

@@ -9,7 +9,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
  qemu-system-x86 qemu-utils ovmf openssh-client openssh-sftp-server
  ca-certificates curl xz-utils zstd bzip2 gzip rsync"
 if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs clang libclang-rt-14-dev shellcheck python3 socat mmdebstrap
+	pkgs="$pkgs clang libclang-rt-14-dev shellcheck python3 socat openssh-server mmdebstrap
  e2fsprogs fdisk dosfstools grub-pc-bin grub-efi-amd64-bin xorriso genisoimage"
 fi
 
