@@ -210,18 +210,35 @@ ha_probe_run(struct hostagent *ha)
 	if (ha->state == HA_STATE_SSH_WAIT) {
 		marker = "/run/lima-ssh-ready";
 		use_master = 0;
+		xasprintf(&cmd, "cat %s 2>/dev/null || true", marker);
 	} else if (ha->state == HA_STATE_BOOT_WAIT) {
+		/*
+		 * Over the master, one command waits in the guest for the
+		 * marker (a shell read every HA_GUEST_WAIT_SEC, no host
+		 * round trips) and answers the moment it holds this IID.
+		 */
 		marker = "/run/lima-boot-done";
 		use_master = 1;
+		/*
+		 * bash's "read -t" on our never-written stdin pipe is a
+		 * sleep without a fork (forks are slow under TCG); sh falls
+		 * back to sleep(1).
+		 */
+		xasprintf(&cmd, "w='until { read -r l <%s; } 2>/dev/null && "
+				"[ \"$l\" = %s ]; do %%s; done; echo \"$l\"'; "
+				"if command -v bash >/dev/null; then "
+				"exec bash -c \"$(printf \"$w\" 'read -t %s _')\"; "
+				"else eval \"$(printf \"$w\" 'sleep %s')\"; fi",
+		    marker, ha->iid, HA_GUEST_WAIT_SEC, HA_GUEST_WAIT_SEC);
 	} else
 		return;
-	xasprintf(&cmd, "cat %s 2>/dev/null || true", marker);
 	argv = ha_ssh_argv(ha, use_master, cmd);
 	free(cmd);
 	o = xcalloc(1, sizeof *o);
 	o->ha = ha;
-	ha->probe = ha_job_start(ha->jobs, (const char *const *)argv, NULL, 0,
-	    ha_probe_line_cb, ha_probe_done_cb, o, &cause);
+	ha->probe = ha_job_start(ha->jobs, (const char *const *)argv, NULL,
+	    use_master ? HA_JOB_SPAWN_STDIN : 0, ha_probe_line_cb,
+	    ha_probe_done_cb, o, &cause);
 	ha_argv_free(argv);
 	if (ha->probe == NULL) {
 		free(o);
@@ -249,6 +266,15 @@ ha_master_done_cb(struct ha_job *job, int status, void *arg)
 	ha->master = NULL;
 	if (ha->state == HA_STATE_STOPPING || ha->state == HA_STATE_EXITING) {
 		free(why);
+		return;
+	}
+	if (ha->state == HA_STATE_MASTER_WAIT) {
+		/* sshd was not ready after all: probe until it is. */
+		log_info("The ssh control master could not log in yet (%s)",
+		    why);
+		free(why);
+		ha->state = HA_STATE_SSH_WAIT;
+		ha_probe_schedule(ha, 0);
 		return;
 	}
 	if (ha->master_restarts++ >= HA_MASTER_RESTART_MAX) {
@@ -382,9 +408,14 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 		}
 		break;
 	case HA_STATE_SSH_WAIT:
-		if (in == HA_IN_PROBE_TIMER || in == HA_IN_PUSH)
+		if (in == HA_IN_PROBE_TIMER)
 			ha_probe_run(ha);
-		else if (in == HA_IN_SSH_READY) {
+		else if (in == HA_IN_SSH_READY || in == HA_IN_PUSH) {
+			/*
+			 * The guest said sshd may be used (or a login saw the
+			 * marker): the control master's own login is the
+			 * confirmation, which saves one ssh handshake.
+			 */
 			evtimer_del(ha->probe_timer);
 			ha->state = HA_STATE_MASTER_WAIT;
 			ha_phase_begin(ha, "the ssh control master");

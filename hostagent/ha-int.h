@@ -28,6 +28,7 @@ struct sshopts;
 #define HA_PROBE_FIRST_MSEC	50    /* first fallback probe */
 #define HA_PROBE_MAX_MSEC	2000  /* backoff cap */
 #define HA_STALL_REPORT_SEC	15    /* "still waiting" period */
+#define HA_GUEST_WAIT_SEC	"0.05" /* guest-side marker poll */
 #define HA_SSH_TIMEOUT_SEC	600   /* QEMU start to ssh login */
 #define HA_BOOT_TIMEOUT_SEC	900   /* ssh login to boot-done */
 #define HA_QMP_TIMEOUT_MSEC	30000 /* QEMU start to QMP greeting */

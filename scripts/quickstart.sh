@@ -1,7 +1,8 @@
 #!/bin/sh
-# clima: the main job on a fresh Debian 12 machine: install the
-# dependencies, build, install under $PREFIX (default /usr/local), and
-# create an instance from a local image.
+# clima: the main job on a fresh Debian 12 machine, offline but for
+# Debian's mirror: install the dependencies, build, install under $PREFIX
+# (default /usr/local), build a small Debian guest image from Debian
+# packages, create an instance from it, start it and run a command inside.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,21 +24,25 @@ LIMACTL="$PREFIX/bin/limactl"
 echo "== installed $("$LIMACTL" --version) to $PREFIX"
 
 image=${CLIMA_IMAGE:-}
-if [ -z "$image" ] &&
-    [ -f /var/cache/lima-test-guest/debian-12/debian-12-test.qcow2 ]; then
-	image=/var/cache/lima-test-guest/debian-12/debian-12-test.qcow2
-fi
 if [ -z "$image" ]; then
-	image="${XDG_CACHE_HOME:-$HOME/.cache}/clima-quickstart/blank.qcow2"
-	mkdir -p "$(dirname "$image")"
-	[ -f "$image" ] || qemu-img create -q -f qcow2 "$image" 2G
-	echo "== no guest image found: using a blank qcow2 ($image)"
+	# A small Debian 12 guest built locally from Debian packages (no
+	# cloud image download needed); cached under /var/cache.
+	gdir=/var/cache/lima-test-guest/clima-debian-12
+	SUDO_B=
+	[ "$(id -u)" -ne 0 ] && SUDO_B=sudo
+	echo "== building the guest image in $gdir (a few minutes, once)"
+	$SUDO_B "$top/scripts/build-guest-image.sh" "$gdir"
+	image=$gdir/clima-debian-12.qcow2
 fi
 
 if "$LIMACTL" list -q 2>/dev/null | grep -qx "$NAME"; then
 	echo "== instance $NAME exists already"
 else
 	"$LIMACTL" --tty=false create --name="$NAME" --set '.cpus = 2' \
-	    --set '.memory = "1GiB"' --set '.disk = "4GiB"' "$image"
+	    --set '.memory = "1GiB"' --set '.disk = "4GiB"' \
+	    --set '.mounts = []' --containerd none "$image"
 fi
+"$LIMACTL" start "$NAME"
+"$LIMACTL" shell "$NAME" uname -a
 "$LIMACTL" list
+echo "== done: \`$LIMACTL shell $NAME\` opens a shell, \`$LIMACTL stop $NAME\` stops it"

@@ -9,6 +9,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 "$top/scripts/install-deps.sh" --test
 
+# The end-to-end tests boot a real guest built from Debian packages.
+if [ "$(id -u)" -eq 0 ]; then
+	echo "== guest image (cached after the first build)"
+	"$top/scripts/build-guest-image.sh" >/dev/null
+fi
+
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 builds=${CLIMA_TEST_BUILDS:-werror sanitizers}
 pass=0

@@ -1,0 +1,155 @@
+#!/bin/sh
+# clima end to end: a real Debian guest under real QEMU (TCG without
+# /dev/kvm), served by a local HTTP server, booted by limactl start.  One
+# instance carries many checks: READY, the API, shell, markers, list,
+# stop, restart, a SIGKILLed hostagent, and download errors.
+set -eu
+. "$top_srcdir/tests/integration/lib.sh"
+
+IMGDIR=${CLIMA_GUEST_DIR:-/var/cache/lima-test-guest/clima-debian-12}
+IMG=$IMGDIR/clima-debian-12.qcow2
+if [ ! -f "$IMG" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "1..0 # SKIP the guest image is missing and building it needs root"
+		exit 0
+	fi
+	echo "# building the guest image (a few minutes, once)"
+	"$top_srcdir/scripts/build-guest-image.sh" "$IMGDIR" >"$T_TMP/build.log" 2>&1 ||
+		{ tail -20 "$T_TMP/build.log"; exit 1; }
+fi
+digest=$(cut -d' ' -f1 <"$IMG.sha256")
+
+# A local HTTP server for the image (and a wrong digest).
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$IMGDIR" "$port" \
+    >"$T_TMP/http.log" 2>&1 &
+http_pid=$!
+cleanup_e2e() {
+	"$LIMACTL" stop --force e2e >/dev/null 2>&1 || true
+	kill "$http_pid" 2>/dev/null || true
+	t_cleanup
+}
+trap cleanup_e2e EXIT INT TERM
+i=0
+until python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+url="http://127.0.0.1:$port/clima-debian-12.qcow2"
+
+# --- a wrong digest: clear error, nothing cached --------------------------
+cat >"$T_TMP/bad.yaml" <<YAML
+images:
+- location: "$url"
+  arch: x86_64
+  digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+YAML
+lc create --name=baddigest "$T_TMP/bad.yaml"
+t_rc 1 "wrong digest refused"
+t_grep err 'expected digest `sha256:0000' "digest mismatch names the digests"
+entry=$(printf %s "$url" | sha256sum | cut -d' ' -f1)
+test ! -e "$XDG_CACHE_HOME/lima/download/by-url-sha256/$entry/data"
+t_ok $? "nothing cached after a digest mismatch"
+test ! -e "$LIMA_HOME/baddigest"
+t_ok $? "no instance left after a digest mismatch"
+
+# --- create from the HTTP server ------------------------------------------
+cat >"$T_TMP/e2e.yaml" <<YAML
+images:
+- location: "$url"
+  arch: x86_64
+  digest: "sha256:$digest"
+cpus: 2
+memory: 1GiB
+disk: 4GiB
+mounts: []
+containerd:
+  system: false
+  user: false
+YAML
+lc create --name=e2e "$T_TMP/e2e.yaml"
+t_rc 0 "create from http:// with a digest"
+test -f "$XDG_CACHE_HOME/lima/download/by-url-sha256/$entry/data"
+t_ok $? "image cached by URL hash"
+t_is "$(cat "$XDG_CACHE_HOME/lima/download/by-url-sha256/$entry/sha256.digest")" \
+    "sha256:$digest" "digest file in the cache"
+dir=$LIMA_HOME/e2e
+
+# --- first boot --------------------------------------------------------------
+t0=$(date +%s)
+run timeout 900 "$LIMACTL" start e2e
+t1=$(date +%s)
+t_rc 0 "limactl start boots the guest"
+echo "# first boot: $((t1 - t0)) s"
+t_grep err 'READY. Run `limactl shell e2e` to open the shell.' "READY line"
+t_grep err 'SSH Local Port:' "SSH port reported"
+t_grep err '[hostagent] Starting QEMU' "hostagent progress relayed"
+grep -q '"running":true' "$dir/ha.stdout.log"
+t_ok $? "running event in ha.stdout.log"
+head -n 1 "$dir/ha.stdout.log" | grep -q '^{"time":"[^"]*","status":{"sshLocalPort":[0-9]*}}$'
+t_ok $? "first event is Lima's booting event"
+
+sshport=$(sed -n 's/^  Port //p' "$dir/ssh.config")
+info=$(curl -s --unix-socket "$dir/ha.sock" http://lima-hostagent/v1/info)
+t_is "$info" "{\"sshLocalPort\":$sshport}" "/v1/info port equals ssh.config's"
+curl -s --unix-socket "$dir/ha.sock" http://lima-hostagent/v1/status | grep -q '"state":"running"'
+t_ok $? "/v1/status says running"
+t_is "$(stat -c %a "$dir/ha.sock")" 600 "ha.sock is 0600"
+
+lc list e2e --format '{{.Status}} {{.SSHLocalPort}}'
+t_is "$(out)" "Running $sshport" "list says Running with the port"
+
+run ssh -F "$dir/ssh.config" lima-e2e uname -s
+t_is "$(out)" "Linux" "plain ssh -F ssh.config works"
+if "$LIMACTL" help shell >/dev/null 2>&1; then
+	lc shell e2e uname -a
+	t_rc 0 "limactl shell runs a command"
+	t_grep out "Linux lima-e2e" "uname in the guest (hostname lima-e2e)"
+fi
+run ssh -F "$dir/ssh.config" lima-e2e cat /run/lima-boot-done /run/lima-ssh-ready
+iid=$(isoinfo -R -i "$dir/cidata.iso" -x /meta-data | sed -n 's/^instance-id: //p')
+t_is "$(out)" "$iid
+$iid" "boot markers hold this boot's IID"
+run ssh -F "$dir/ssh.config" lima-e2e \
+    'grep -c host.lima.internal /etc/hosts; sed -n /LIMA-START/p /etc/environment'
+t_is "$(out)" "1
+#LIMA-START" "/etc/hosts and /etc/environment set up"
+
+lc start e2e
+t_rc 0 "start on a running instance"
+t_grep err 'The instance `e2e` is already running.' "already running message"
+
+# --- stop ------------------------------------------------------------------
+t0=$(date +%s)
+lc stop e2e
+t1=$(date +%s)
+t_rc 0 "limactl stop"
+echo "# stop: $((t1 - t0)) s"
+t_grep err 'The instance e2e has shut down' "shut down message"
+lc list e2e --format '{{.Status}}'
+t_is "$(out)" "Stopped" "Stopped after stop"
+left=$(ls "$dir" | grep -E '\.(pid|sock)$' || true)
+t_is "$left" "" "no pid file or socket left"
+pgrep -f "$dir/" >/dev/null 2>&1 && r=1 || r=0
+t_ok $r "no process of the instance left"
+grep -q '"exiting":true' "$dir/ha.stdout.log"
+t_ok $? "exiting event written"
+
+# --- a SIGKILLed hostagent: Broken, then stop --force and start again -------
+run timeout 900 "$LIMACTL" start e2e
+t_rc 0 "second start"
+hapid=$(cat "$dir/ha.pid")
+kill -9 "$hapid"
+sleep 0.2
+lc list e2e --format '{{.Status}}'
+t_is "$(out)" "Broken" "Broken after SIGKILL of the hostagent"
+lc stop --force e2e
+t_rc 0 "stop --force"
+lc list e2e --format '{{.Status}}'
+t_is "$(out)" "Stopped" "Stopped after stop --force"
+run timeout 900 "$LIMACTL" start e2e
+t_rc 0 "start after recovery"
+t_grep err 'READY.' "READY again"
+lc stop e2e
+t_rc 0 "final stop"
+
+t_done
