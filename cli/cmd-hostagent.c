@@ -6,8 +6,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli-int.h"
 #include "cli/cmds.h"
@@ -31,6 +33,52 @@ static const struct cli_flag cmd_hostagent_own_flags[] = {
 static const struct cli_flag *const cmd_hostagent_flag_sets[] = {
 	cmd_hostagent_own_flags, NULL
 };
+
+/*
+ * The hostagent proper is the small clima-hostagent program (it links
+ * none of the CLI's heavy libraries); exec it when it is installed next
+ * to us (libexec/clima) or built beside us (the build tree).
+ */
+static void
+cmd_hostagent_exec_lean(const struct hostagent_opts *o)
+{
+	const char *env = getenv("CLIMA_HOSTAGENT_BIN");
+	char *dir, *slash, *cands[4], *argv[12];
+	size_t i, n = 0;
+	int a = 0;
+
+	dir = xstrdup(cli_self_exe());
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	cands[n++] = env != NULL && *env != '\0' ? xstrdup(env) : NULL;
+	xasprintf(&cands[n++], "%s/../libexec/clima/clima-hostagent", dir);
+	xasprintf(&cands[n++], "%s/../hostagent/clima-hostagent", dir);
+	xasprintf(&cands[n++], "%s/clima-hostagent", CLIMA_PKGLIBEXECDIR);
+	free(dir);
+	for (i = 0; i < n; i++) {
+		if (cands[i] == NULL || access(cands[i], X_OK) != 0)
+			continue;
+		argv[a++] = xstrdup(cands[i]);
+		if (o->debug)
+			argv[a++] = xstrdup("--debug");
+		if (o->pidfile != NULL) {
+			argv[a++] = xstrdup("--pidfile");
+			argv[a++] = xstrdup(o->pidfile);
+		}
+		argv[a++] = xstrdup("--socket");
+		argv[a++] = xstrdup(o->sockpath);
+		argv[a++] = xstrdup("--boot-dir");
+		argv[a++] = xstrdup(o->boot_dir);
+		argv[a++] = xstrdup(o->name);
+		argv[a] = NULL;
+		execv(argv[0], argv);
+		log_warnx("cannot run %s: %s", argv[0], strerror(errno));
+		while (a > 0)
+			free(argv[--a]);
+	}
+	for (i = 0; i < n; i++)
+		free(cands[i]);
+}
 
 static int
 cmd_hostagent_exec(struct cmd_ctx *ctx)
@@ -57,6 +105,8 @@ cmd_hostagent_exec(struct cmd_ctx *ctx)
 			  "share/lima next to %s (hint: run `make install`)",
 		    cli_self_exe());
 	opts.boot_dir = boot;
+	cmd_hostagent_exec_lean(&opts);
+	/* No lean binary next to us: run the daemon in this process. */
 	ret = hostagent_main(&opts);
 	free(boot);
 	return ret;

@@ -54,6 +54,7 @@ struct cmd_start_wait {
 	pid_t pid;
 	int port_shown;
 	int progress;
+	int cloud_init_seen;
 	int cloud_init_done;
 	int ready;
 	int result; /* 0 ready, 1 failed */
@@ -136,6 +137,7 @@ cmd_start_event_cb(const struct events_event *ev, const char *line,
 	for (i = 0; i < st->nerrors && !st->exiting; i++)
 		log_error("%s", st->errors[i]);
 	if (st->cloud_init_progress != NULL && w->progress) {
+		w->cloud_init_seen = 1;
 		if (st->cloud_init_progress->log_line != NULL &&
 		    *st->cloud_init_progress->log_line != '\0')
 			log_info("[cloud-init] %s",
@@ -161,7 +163,15 @@ cmd_start_event_cb(const struct events_event *ev, const char *line,
 	}
 	if (st->running)
 		w->ready = 1;
-	if (w->ready && (!w->progress || w->cloud_init_done)) {
+	/*
+	 * --progress defers READY until cloud-init is done, but only when
+	 * the hostagent reports cloud-init at all.
+	 */
+	if (st->running && w->progress && !w->cloud_init_seen)
+		log_warnx("The hostagent reports no cloud-init progress; not "
+			  "waiting for it");
+	if (w->ready && (!w->progress || !w->cloud_init_seen ||
+	    w->cloud_init_done)) {
 		w->result = 0;
 		event_base_loopexit(w->base, NULL);
 	}
@@ -420,51 +430,61 @@ cli_start_instance(const char *name, double timeout, int progress,
 	return 0;
 }
 
-static int
-cmd_start_exec(struct cmd_ctx *ctx)
+/*
+ * Applies the edit flags to an existing instance's lima.yaml (checked
+ * against the old config first); returns how many expressions applied.
+ */
+static size_t
+cmd_start_apply_edits(struct cmd_ctx *ctx, const char *name)
 {
-	char *name, *path, *old, *yaml = NULL, *cause = NULL, **exprs = NULL;
+	char *path, *old, *yaml = NULL, *cause = NULL, **exprs = NULL;
 	struct lima_config *oldcfg, *newcfg;
 	struct node *doc;
 	size_t len, nexprs = 0;
+
+	xasprintf(&path, "%s/%s/lima.yaml", cli_lima_home(), name);
+	if ((old = cli_read_file(path, &len, &cause)) == NULL)
+		cli_fatal("%s", cause);
+	if ((doc = node_from_yaml(old, len, path, &cause)) == NULL)
+		cli_fatal("%s", cause);
+	if (cli_editflags_exprs(ctx, 0, doc, &exprs, &nexprs, &cause) != 0)
+		cli_fatal("%s", cause);
+	node_free(doc);
+	if (nexprs > 0) {
+		if (expr_apply_yaml(old, len, (const char *const *)exprs,
+		    nexprs, &yaml, &cause) != 0)
+			cli_fatal("%s", cause);
+		oldcfg = cli_config_load(name, path, &cause);
+		newcfg = cli_config_load_buf(name, yaml, strlen(yaml), path, 1,
+		    &cause);
+		if (newcfg == NULL)
+			cli_fatal("%s", cause);
+		if (oldcfg != NULL &&
+		    config_validate_against(oldcfg, newcfg, &cause) != 0)
+			cli_fatal("%s", cause);
+		if (store_write_file_atomic(path, yaml, strlen(yaml), 0644,
+		    &cause) != 0)
+			cli_fatal("%s", cause);
+		config_free(oldcfg);
+		config_free(newcfg);
+	}
+	cli_strv_free(exprs, nexprs);
+	free(yaml);
+	free(old);
+	free(path);
+	return nexprs;
+}
+
+static int
+cmd_start_exec(struct cmd_ctx *ctx)
+{
+	char *name;
 	int created, ret;
 
 	name = cli_create_or_load(ctx, 1, &created);
 	if (!created) {
 		log_info("Using the existing instance %s", cli_q(name));
-		/* Edit flags apply to the stored lima.yaml. */
-		xasprintf(&path, "%s/%s/lima.yaml", cli_lima_home(), name);
-		if ((old = cli_read_file(path, &len, &cause)) == NULL)
-			cli_fatal("%s", cause);
-		if ((doc = node_from_yaml(old, len, path, &cause)) == NULL)
-			cli_fatal("%s", cause);
-		if (cli_editflags_exprs(ctx, 0, doc, &exprs, &nexprs,
-		    &cause) != 0)
-			cli_fatal("%s", cause);
-		node_free(doc);
-		if (nexprs > 0) {
-			if (expr_apply_yaml(old, len,
-			    (const char *const *)exprs, nexprs, &yaml,
-			    &cause) != 0)
-				cli_fatal("%s", cause);
-			oldcfg = cli_config_load(name, path, &cause);
-			newcfg = cli_config_load_buf(name, yaml, strlen(yaml),
-			    path, 1, &cause);
-			if (newcfg == NULL)
-				cli_fatal("%s", cause);
-			if (oldcfg != NULL && config_validate_against(oldcfg,
-			    newcfg, &cause) != 0)
-				cli_fatal("%s", cause);
-			if (store_write_file_atomic(path, yaml, strlen(yaml),
-			    0644, &cause) != 0)
-				cli_fatal("%s", cause);
-			config_free(oldcfg);
-			config_free(newcfg);
-		}
-		cli_strv_free(exprs, nexprs);
-		free(yaml);
-		free(old);
-		free(path);
+		cmd_start_apply_edits(ctx, name);
 	}
 	ret = cli_start_instance(name, cmd_flag_duration(ctx, "timeout"),
 	    cmd_flag_bool(ctx, "progress"), cmd_flag_bool(ctx, "foreground"));
@@ -484,4 +504,52 @@ const struct cmd_entry cmd_start_entry = {
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_start_exec,
+};
+
+static const struct cli_flag cmd_restart_own_flags[] = {
+	{ "force", 'f', FLAG_BOOL, "false", "Force stop and restart the "
+	    "instance", 0 },
+	{ "progress", 0, FLAG_BOOL, "false", "Show provision script "
+	    "progress by tailing cloud-init logs", 0 },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+
+static const struct cli_flag *const cmd_restart_flag_sets[] = {
+	cmd_restart_own_flags, cli_edit_flags, NULL
+};
+
+/* Stops (gracefully, or with --force), applies edit flags, starts. */
+static int
+cmd_restart_exec(struct cmd_ctx *ctx)
+{
+	const char *name = cli_instance_arg(ctx, 0);
+	struct store_inst *inst;
+	char *cause = NULL;
+
+	if (store_validate_name(name, &cause) != 0)
+		cli_fatal("%s", cause);
+	inst = store_inspect(cli_lima_home(), name, NULL, &cause);
+	if (inst == NULL)
+		cli_fatal("instance %s does not exist, run `limactl create %s` "
+			  "to create a new instance", cli_q(name), name);
+	if (cmd_flag_bool(ctx, "force"))
+		cli_stop_forcibly(inst);
+	else
+		cli_stop_gracefully(inst, 1);
+	store_inst_free(inst);
+	if (cmd_start_apply_edits(ctx, name) > 0)
+		log_info("Instance %s configuration edited", cli_q(name));
+	return cli_start_instance(name, 600, cmd_flag_bool(ctx, "progress"),
+	    0);
+}
+
+const struct cmd_entry cmd_restart_entry = {
+	.name = "restart",
+	.group = "basic",
+	.usage = "restart INSTANCE",
+	.short_help = "Restart a running instance",
+	.flag_sets = cmd_restart_flag_sets,
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_restart_exec,
 };

@@ -30,4 +30,6 @@ extern const struct cmd_entry cmd_start_at_login_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_hostagent_entry;
+extern const struct cmd_entry cmd_restart_entry;
+extern const struct cmd_entry cmd_watch_entry;
 #endif

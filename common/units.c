@@ -87,9 +87,10 @@ units_parse_size(const char *s, uint64_t *out, char **cause)
 		if (sfx[0] != 'b') {
 			if (sfx[0] == '\0' || strchr(prefixes, sfx[0]) == NULL)
 				goto bad_suffix;
+			/* k=1024, m=1024^2, ... (no libm: the hostagent is lean) */
 			for (i = 0; prefixes[i] != sfx[0]; i++)
-				;
-			size *= pow(1024, (double)(i + 1));
+				size *= 1024;
+			size *= 1024;
 			if (sfx[1] != '\0' && strcmp(sfx + 1, "b") != 0 &&
 			    strcmp(sfx + 1, "ib") != 0)
 				goto bad_suffix;
@@ -297,11 +298,14 @@ units_format_duration(double secs)
 	uint64_t u, s;
 	const char *sign;
 
-	ns = nearbyint(secs * 1e9);
+	ns = secs * 1e9;
 	sign = ns < 0 ? "-" : "";
-	ns = fabs(ns);
+	if (ns < 0)
+		ns = -ns;
 	if (!(ns < 9223372036854775807.0))
 		ns = 9223372036854775807.0;
+	else
+		ns = (double)(uint64_t)(ns + 0.5); /* half away from zero */
 	u = (uint64_t)ns;
 	if (u == 0)
 		return xstrdup("0s");

@@ -11,6 +11,7 @@
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -350,6 +351,55 @@ ha_cleanup_and_exit(struct hostagent *ha)
 	event_base_loopexit(ha->base, NULL);
 }
 
+/*
+ * cidata.iso and cloud-config.yaml are made in a child process: the ISO
+ * writer's working set then never becomes part of the long-lived
+ * hostagent's memory.  Runs before the loop starts, so waiting is fine.
+ */
+static int
+ha_write_cidata(struct hostagent *ha, const struct cidata_args *ca,
+    char **cause)
+{
+	char *path = NULL, *why = NULL, buf[1024];
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		xasprintf(cause, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		xasprintf(&path, "%s/cidata.iso", ha->dir);
+		if (cidata_write(ca, path, &why) == 0) {
+			free(path);
+			xasprintf(&path, "%s/cloud-config.yaml", ha->dir);
+			if (cidata_write_cloud_config(ca, path, &why) == 0)
+				_exit(0);
+		}
+		if (write(fds[1], why, strlen(why)) < 0)
+			_exit(2);
+		_exit(1);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof buf - 1);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	buf[n > 0 ? n : 0] = '\0';
+	xasprintf(cause, "%s", n > 0 ? buf : "writing cidata.iso failed");
+	return -1;
+}
+
 /* Writes cidata.iso, cloud-config.yaml, ssh.config, the inventory. */
 static int
 ha_write_files(struct hostagent *ha, const char *boot_dir, char **cause)
@@ -374,12 +424,7 @@ ha_write_files(struct hostagent *ha, const char *boot_dir, char **cause)
 	ca.debug = ha->debug;
 	ca.virtio_port = "io.lima-vm.guest_agent.0";
 	ca.boot_dir = boot_dir;
-	xasprintf(&path, "%s/cidata.iso", ha->dir);
-	if (cidata_write(&ca, path, cause) != 0)
-		goto out;
-	free(path);
-	xasprintf(&path, "%s/cloud-config.yaml", ha->dir);
-	if (cidata_write_cloud_config(&ca, path, cause) != 0)
+	if (ha_write_cidata(ha, &ca, cause) != 0)
 		goto out;
 	if (ha_files_write_ssh_config(ha->dir, ha->name, ha->sshopts,
 	    ha->ssh_port, cause) != 0)

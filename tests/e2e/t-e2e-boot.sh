@@ -135,8 +135,10 @@ grep -q '"exiting":true' "$dir/ha.stdout.log"
 t_ok $? "exiting event written"
 
 # --- a SIGKILLed hostagent: Broken, then stop --force and start again -------
-run timeout 900 "$LIMACTL" start e2e
-t_rc 0 "second start"
+run timeout 900 "$LIMACTL" restart e2e
+t_rc 0 "restart of a stopped instance boots it"
+t_grep err 'The instance is not running, continuing with the restart' \
+    "restart says the instance was not running"
 hapid=$(cat "$dir/ha.pid")
 kill -9 "$hapid"
 sleep 0.2
