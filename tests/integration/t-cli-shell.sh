@@ -227,6 +227,9 @@ t_is "$(out)" "again" "--reconnect"
 t_grep err 'Exiting ssh session for the instance `vm`' "--reconnect message"
 ssh -o ControlPath="$LIMA_HOME/vm/ssh.sock" -O exit lima >/dev/null 2>&1 ||
     true
+# The master may still be removing its socket: replace it with a plain
+# file (a redirection onto a live socket would fail).
+rm -f "$LIMA_HOME/vm/ssh.sock"
 : >"$LIMA_HOME/vm/ssh.sock"
 lc shell --reconnect vm echo stale
 t_is "$(out)" "stale" "--reconnect with a stale ssh.sock"

@@ -4,7 +4,7 @@ set -eu
 . "$top_srcdir/tests/integration/lib.sh"
 
 mkdir -p "$LIMA_HOME/a"
-now() { date -u +%Y-%m-%dT%H:%M:%S.5Z; }
+now() { date -u +%Y-%m-%dT%H:%M:%S.%NZ; }
 old='{"time":"2020-01-01T00:00:00Z","status":{"sshLocalPort":1}}'
 echo "$old" >"$LIMA_HOME/a/ha.stdout.log"
 
@@ -12,7 +12,7 @@ echo "$old" >"$LIMA_HOME/a/ha.stdout.log"
 wpid=$!
 i=0
 until grep -q 'Watching for events' "$T_TMP/w.err" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+	i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
 done
 t=$(now)
 echo "{\"time\":\"$t\",\"status\":{\"sshLocalPort\":4444}}" >>"$LIMA_HOME/a/ha.stdout.log"
@@ -22,7 +22,7 @@ sleep 0.3
 echo "{\"time\":\"$t\",\"status\":{\"exiting\":true}}" >>"$LIMA_HOME/b/ha.stdout.log"
 i=0
 until grep -q 'b | exiting' "$T_TMP/w.out" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+	i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
 done
 kill -INT "$wpid"
 wait "$wpid" || true
@@ -38,7 +38,7 @@ t_nogrep out 'port 1' "events from before watching are skipped"
 wpid=$!
 i=0
 until [ "$(wc -l <"$T_TMP/j.out")" -ge 3 ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+	i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
 done
 kill -INT "$wpid"
 wait "$wpid" || true
