@@ -22,13 +22,14 @@
 #include "common/log.h"
 #include "common/node.h"
 #include "common/xmalloc.h"
+#include "config/config.h"
 #include "events/events.h"
 #include "hostagent/ha-int.h"
 #include "hostagent/ha-proc.h"
 
 static const char *const ha_state_names[] = {
 	"init", "qemu-starting", "ssh-wait", "master-wait", "boot-wait",
-	"running", "stopping", "exiting"
+	"probes", "running", "stopping", "exiting"
 };
 
 const char *
@@ -136,7 +137,7 @@ ha_probe_schedule(struct hostagent *ha, int first)
 {
 	struct timeval tv;
 
-	if (first)
+	if (first || ha->probe_msec < HA_PROBE_FIRST_MSEC)
 		ha->probe_msec = HA_PROBE_FIRST_MSEC;
 	else {
 		ha->probe_msec = ha->probe_msec * 3 / 2;
@@ -308,6 +309,122 @@ ha_master_start(struct hostagent *ha)
 	}
 }
 
+static void ha_emit_running(struct hostagent *);
+static void ha_user_probe_run(struct hostagent *);
+static void ha_probe_schedule(struct hostagent *, int);
+
+static int
+ha_user_probe_timeout(void)
+{
+	const char *s = getenv("LIMA_PROBE_TIMEOUT");
+	int v;
+
+	if (s != NULL && (v = atoi(s)) > 0)
+		return v;
+	return HA_USER_PROBE_TIMEOUT_SEC;
+}
+
+static void
+ha_user_probe_line_cb(struct ha_job *job, int fd, const char *line,
+    size_t len, void *arg)
+{
+	log_debug("probe[%s]: %s", fd == 1 ? "stdout" : "stderr", line);
+}
+
+/* All probes tried: running, degraded when one failed. */
+static void
+ha_user_probes_done(struct hostagent *ha)
+{
+	ha_phase_end(ha);
+	ha->state = HA_STATE_RUNNING;
+	ha_emit_running(ha);
+}
+
+/* Starts probe number i (from 0), or finishes when there is none. */
+static void
+ha_user_probe_begin(struct hostagent *ha, size_t i)
+{
+	ha->user_probe = i;
+	if (i >= ha->cfg->nprobes) {
+		ha_user_probes_done(ha);
+		return;
+	}
+	log_info("Waiting for the optional requirement %zu of %zu: `%s`",
+	    i + 1, ha->cfg->nprobes, ha->cfg->probes[i].description);
+	ha->probe_msec = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ha->user_probe_t0);
+	ha_user_probe_run(ha);
+}
+
+static void
+ha_user_probe_next(struct hostagent *ha)
+{
+	ha_user_probe_begin(ha, ha->user_probe + 1);
+}
+
+static void
+ha_user_probe_done_cb(struct ha_job *job, int status, void *arg)
+{
+	struct hostagent *ha = arg;
+	const struct config_probe *p = &ha->cfg->probes[ha->user_probe];
+	struct timespec now;
+	char *err;
+
+	ha->probe = NULL;
+	if (ha->state != HA_STATE_PROBES)
+		return;
+	if (status == 0) {
+		log_info("The optional requirement %zu of %zu is satisfied",
+		    ha->user_probe + 1, ha->cfg->nprobes);
+		ha_user_probe_next(ha);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - ha->user_probe_t0.tv_sec < ha_user_probe_timeout()) {
+		ha_probe_schedule(ha, 0);
+		return;
+	}
+	xasprintf(&err, "failed to satisfy the optional requirement %zu of "
+			"%zu `%s`: %s", ha->user_probe + 1, ha->cfg->nprobes,
+	    p->description, p->hint != NULL && *p->hint != '\0' ? p->hint :
+	    "the probe script kept failing");
+	log_error("%s", err);
+	ha->errors = xreallocarray(ha->errors, ha->nerrors + 1,
+	    sizeof *ha->errors);
+	ha->errors[ha->nerrors++] = err;
+	ha_user_probe_next(ha);
+}
+
+/*
+ * One attempt of the current probe: its script goes to the interpreter
+ * named on its #! line, over the control master, on stdin.
+ */
+static void
+ha_user_probe_run(struct hostagent *ha)
+{
+	const struct config_probe *p = &ha->cfg->probes[ha->user_probe];
+	char **argv, *interp, *nl, *cause = NULL;
+
+	if (ha->probe != NULL)
+		return;
+	interp = xstrdup(p->script + 2); /* validation: starts with #! */
+	if ((nl = strchr(interp, '\n')) != NULL)
+		*nl = '\0';
+	argv = ha_ssh_argv(ha, 1, interp);
+	free(interp);
+	ha->probe = ha_job_start(ha->jobs, (const char *const *)argv, NULL,
+	    HA_JOB_SPAWN_STDIN, ha_user_probe_line_cb, ha_user_probe_done_cb,
+	    ha, &cause);
+	ha_argv_free(argv);
+	if (ha->probe == NULL) {
+		ha_boot_fail(ha, "cannot run ssh: %s", cause);
+		free(cause);
+		return;
+	}
+	ha_job_write(ha->probe, p->script, strlen(p->script));
+	ha_job_close_stdin(ha->probe);
+}
+
 void
 ha_boot_push(struct hostagent *ha, const char *phase, const char *iid)
 {
@@ -438,12 +555,22 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 			evtimer_del(ha->phase_timer);
 			evtimer_del(ha->stall_timer);
 			ha_phase_end(ha);
-			ha->state = HA_STATE_RUNNING;
-			log_info("The instance is running (%.3fs since the "
+			log_info("The guest has booted (%.3fs since the "
 				 "hostagent started)", ha_elapsed(&ha->t0,
 				 &ha->phases[ha->nphases - 1].end));
+			if (ha->cfg->nprobes > 0) {
+				ha->state = HA_STATE_PROBES;
+				ha_phase_begin(ha, "the template's probes");
+				ha_user_probe_begin(ha, 0);
+				break;
+			}
+			ha->state = HA_STATE_RUNNING;
 			ha_emit_running(ha);
 		}
+		break;
+	case HA_STATE_PROBES:
+		if (in == HA_IN_PROBE_TIMER)
+			ha_user_probe_run(ha);
 		break;
 	default:
 		break;

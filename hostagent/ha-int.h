@@ -35,6 +35,7 @@ struct sshopts;
 #define HA_STOP_TIMEOUT_SEC	180   /* powerdown before quit */
 #define HA_QUIT_TIMEOUT_SEC	5     /* quit before SIGKILL */
 #define HA_MASTER_RESTART_MAX	5     /* master restarts before giving up */
+#define HA_USER_PROBE_TIMEOUT_SEC 600 /* per probe; LIMA_PROBE_TIMEOUT */
 
 enum ha_state {
 	HA_STATE_INIT,
@@ -42,6 +43,7 @@ enum ha_state {
 	HA_STATE_SSH_WAIT,	/* VM running, waiting for a login */
 	HA_STATE_MASTER_WAIT,	/* control master starting */
 	HA_STATE_BOOT_WAIT,	/* waiting for /run/lima-boot-done */
+	HA_STATE_PROBES,	/* the template's readiness probes */
 	HA_STATE_RUNNING,
 	HA_STATE_STOPPING,	/* powerdown sent */
 	HA_STATE_EXITING	/* QEMU gone; cleaning up */
@@ -93,6 +95,8 @@ struct hostagent {
 	struct ha_job *master;
 	struct ha_job *probe; /* in-flight readiness probe, or NULL */
 	int master_restarts;
+	size_t user_probe;	    /* index into cfg->probes */
+	struct timespec user_probe_t0; /* its first attempt */
 	struct ha_qmp *qmp;
 	struct ha_gaport *ga;
 	struct ha_api *api;

@@ -65,6 +65,11 @@ mounts: []
 containerd:
   system: false
   user: false
+probes:
+- description: the boot marker is there
+  script: |
+    #!/bin/sh
+    test -f /run/lima-boot-done
 YAML
 lc create --name=e2e "$T_TMP/e2e.yaml"
 t_rc 0 "create from http:// with a digest"
@@ -135,10 +140,22 @@ grep -q '"exiting":true' "$dir/ha.stdout.log"
 t_ok $? "exiting event written"
 
 # --- a SIGKILLed hostagent: Broken, then stop --force and start again -------
-run timeout 900 "$LIMACTL" restart e2e
-t_rc 0 "restart of a stopped instance boots it"
+# A probe that keeps failing makes the start degraded (exit 1), with the
+# probe's hint in the errors; the instance still runs.
+LIMA_PROBE_TIMEOUT=2
+export LIMA_PROBE_TIMEOUT
+run timeout 900 "$LIMACTL" restart e2e --set \
+    '.probes += [{"description": "always fails", "hint": "it fails on purpose", "script": "#!/bin/sh\nexit 1"}]'
+unset LIMA_PROBE_TIMEOUT
+t_rc 1 "restart with a failing probe ends degraded"
 t_grep err 'The instance is not running, continuing with the restart' \
     "restart says the instance was not running"
+t_grep err 'DEGRADED. The VM seems running' "DEGRADED warning"
+grep -q '"degraded":true,"errors":\["failed to satisfy the optional requirement 2 of 2 `always fails`: it fails on purpose"\]' \
+    "$dir/ha.stdout.log"
+t_ok $? "degraded event names the probe and its hint"
+grep -q 'The optional requirement 1 of 2 is satisfied' "$dir/ha.stderr.log"
+t_ok $? "the passing probe passed"
 hapid=$(cat "$dir/ha.pid")
 kill -9 "$hapid"
 sleep 0.2
@@ -148,6 +165,8 @@ lc stop --force e2e
 t_rc 0 "stop --force"
 lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after stop --force"
+lc edit e2e --set 'del(.probes[1])'
+t_rc 0 "drop the failing probe"
 run timeout 900 "$LIMACTL" start e2e
 t_rc 0 "start after recovery"
 t_grep err 'READY.' "READY again"
