@@ -170,7 +170,21 @@ t_rc 0 "drop the failing probe"
 run timeout 900 "$LIMACTL" start e2e
 t_rc 0 "start after recovery"
 t_grep err 'READY.' "READY again"
-lc stop e2e
-t_rc 0 "final stop"
+# --- QEMU dies under a running instance: the hostagent reports and exits --
+qpid=$(cat "$dir/qemu.pid")
+hapid=$(cat "$dir/ha.pid")
+kill -9 "$qpid"
+i=0
+while kill -0 "$hapid" 2>/dev/null && [ $i -lt 300 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+kill -0 "$hapid" 2>/dev/null && r=1 || r=0
+t_ok $r "the hostagent exits when QEMU dies"
+tail -n 1 "$dir/ha.stdout.log" | grep -q '"exiting":true,"errors":\["QEMU exited unexpectedly: signal: killed'
+t_ok $? "the exiting event says QEMU was killed"
+lc list e2e --format '{{.Status}}'
+t_is "$(out)" "Stopped" "Stopped after QEMU died"
+left=$(ls "$dir" | grep -E '\.(pid|sock)$' || true)
+t_is "$left" "" "no pid file or socket left after the crash"
 
 t_done
