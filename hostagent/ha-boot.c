@@ -182,6 +182,11 @@ ha_probe_done_cb(struct ha_job *job, int status, void *arg)
 	struct hostagent *ha = o->ha;
 	int match;
 
+	if (ha->probe != job) {
+		/* A waiter made redundant by a push: nothing to do. */
+		free(o);
+		return;
+	}
 	ha->probe = NULL;
 	match = status == 0 && o->got && strcmp(o->line, ha->iid) == 0;
 	log_debug("%s: probe in state %s: status %d, read \"%s\"", __func__,
@@ -370,6 +375,8 @@ ha_user_probe_done_cb(struct ha_job *job, int status, void *arg)
 	struct timespec now;
 	char *err;
 
+	if (ha->probe != job)
+		return;
 	ha->probe = NULL;
 	if (ha->state != HA_STATE_PROBES)
 		return;
@@ -434,6 +441,8 @@ ha_boot_push(struct hostagent *ha, const char *phase, const char *iid)
 		return;
 	}
 	log_debug("%s: the guest pushed %s", __func__, phase);
+	if (strcmp(phase, "boot-done") == 0)
+		ha->pushed_boot_done = 1;
 	if ((strcmp(phase, "ssh-ready") == 0 &&
 		ha->state == HA_STATE_SSH_WAIT) ||
 	    (strcmp(phase, "boot-done") == 0 &&
@@ -544,11 +553,26 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 			ha->state = HA_STATE_BOOT_WAIT;
 			ha_phase_begin(ha, "the guest boot scripts to finish");
 			ha_deadline(ha, HA_BOOT_TIMEOUT_SEC);
-			ha_probe_run(ha);
+			/*
+			 * The boot scripts said they are done (with this
+			 * boot's IID) and the master's login just proved ssh
+			 * works: nothing is left to confirm.
+			 */
+			if (ha->pushed_boot_done)
+				ha_boot_step(ha, HA_IN_BOOT_DONE);
+			else
+				ha_probe_run(ha);
 		}
 		break;
 	case HA_STATE_BOOT_WAIT:
-		if (in == HA_IN_PROBE_TIMER || in == HA_IN_PUSH)
+		if (in == HA_IN_PUSH) {
+			/* The waiter is now redundant (its end is ignored). */
+			if (ha->probe != NULL) {
+				ha_job_kill(ha->probe, SIGTERM);
+				ha->probe = NULL;
+			}
+			ha_boot_step(ha, HA_IN_BOOT_DONE);
+		} else if (in == HA_IN_PROBE_TIMER)
 			ha_probe_run(ha);
 		else if (in == HA_IN_BOOT_DONE) {
 			evtimer_del(ha->probe_timer);

@@ -95,6 +95,7 @@ struct hostagent {
 	struct ha_job *master;
 	struct ha_job *probe; /* in-flight readiness probe, or NULL */
 	int master_restarts;
+	int pushed_boot_done; /* the guest pushed boot-done with our IID */
 	size_t user_probe;	    /* index into cfg->probes */
 	struct timespec user_probe_t0; /* its first attempt */
 	struct ha_qmp *qmp;

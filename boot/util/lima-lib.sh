@@ -78,19 +78,20 @@ lima_mkdir_owned() {
 lima_write_marker() {
 	printf '%s\n' "$LIMA_CIDATA_IID" >"$1.tmp" && mv -f "$1.tmp" "$1" ||
 		return 1
-	lima_push "$(basename "$1" | sed 's/^lima-//')"
+	_phase=${1##*/}
+	lima_push "${_phase#lima-}"
 	return 0
 }
 
-# lima_push PHASE: one JSON line to the hostagent; never blocks the boot
-# (the port may be absent, or nobody may be listening on the host side).
+# lima_push PHASE: one JSON line to the hostagent; never blocks the boot.
+# A write with nobody on the host side would block, so it runs in a
+# background subshell (a fork, no exec: forks are what is slow under TCG).
 lima_push() {
 	_port=/dev/virtio-ports/${LIMA_CIDATA_VIRTIO_PORT:-}
 	if [ -n "${LIMA_CIDATA_VIRTIO_PORT:-}" ] && [ -c "$_port" ]; then
-		# shellcheck disable=SC2016 # $1/$2 belong to the inner sh
-		timeout 2 sh -c 'printf "%s\n" "$1" >"$2"' sh \
+		(printf '%s\n' \
 		    "{\"type\":\"boot\",\"phase\":\"$1\",\"iid\":\"$LIMA_CIDATA_IID\"}" \
-		    "$_port" 2>/dev/null || true
+		    >"$_port") 2>/dev/null &
 	fi
 }
 
