@@ -96,7 +96,6 @@ enum ha_qemu_accel {
 
 #define HA_QEMU_VERSION_MIN         "4.0.0" /* older: refused */
 #define HA_QEMU_VERSION_RECOMMENDED "6.2.0" /* older: warning */
-#define HA_QEMU_MOUNT_TAG_LEN       22      /* "lima-" + 16 hex + NUL */
 
 /*
  * Everything the argv depends on.  Pointers are borrowed.  The files
@@ -126,7 +125,7 @@ struct ha_qemu_params {
 	size_t nmounts;
 	const char *mount_type; /* "9p" adds one -virtfs per mount */
 	int ssh_port;
-	const char *mac; /* 52:55:55:xx:xx:xx (ha_qemu_mac) */
+	const char *mac; /* 52:55:55:xx:xx:xx; NULL: cidata_mac_address */
 };
 
 /* Fills the config-derived fields (borrowing from cfg); others are kept. */
@@ -140,11 +139,6 @@ void ha_qemu_params_from_config(
  */
 int ha_qemu_argv(const struct ha_qemu_params *, char ***argv, size_t *argc,
     char ***warnings, char **cause);
-/* "lima-" + hex of the first 8 bytes of sha256(location ":" mountPoint). */
-void ha_qemu_mount_tag(
-    const char *location, const char *mount_point, char *out, size_t len);
-/* "52:55:55:" + first 3 bytes of sha256(machine_id + dir); out >= 18. */
-void ha_qemu_mac(const char *machine_id, const char *dir, char *out);
 /* 1 if /dev/kvm opens read-write. */
 int ha_qemu_kvm_usable(void);
 /* Locks every additional disk for dir (store_disk_lock). */

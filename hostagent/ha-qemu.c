@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cidata/cidata.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
@@ -270,34 +271,6 @@ ha_qemu_kvm_usable(void)
 	return ok;
 }
 
-void
-ha_qemu_mount_tag(
-    const char *location, const char *mount_point, char *out, size_t len)
-{
-	char *s, hex[65];
-
-	xasprintf(&s, "%s:%s", location, mount_point);
-	store_sha256_hex(s, hex);
-	free(s);
-	snprintf(out, len, "lima-%.16s", hex);
-}
-
-void
-ha_qemu_mac(const char *machine_id, const char *dir, char *out)
-{
-	char *s, hex[65];
-
-	xasprintf(&s, "%s%s", machine_id != NULL ? machine_id : "", dir);
-	store_sha256_hex(s, hex);
-	free(s);
-	memcpy(out, "52:55:55:", 9);
-	memcpy(out + 9, hex, 2);
-	out[11] = ':';
-	memcpy(out + 12, hex + 2, 2);
-	out[14] = ':';
-	memcpy(out + 15, hex + 4, 2);
-	out[17] = '\0';
-}
 
 void
 ha_qemu_params_from_config(
@@ -561,7 +534,7 @@ ha_qemu_add_devices(struct ha_qemu_strv *sv, size_t nx, char ***warnings,
     const struct ha_qemu_params *p, const char *arch)
 {
 	const char *d = p->display, *a = p->audio_device, *vnc;
-	char mac[18];
+	char *mac;
 	int x86 = strcmp(arch, "x86_64") == 0;
 
 	ha_qemu_add(sv, "-netdev");
@@ -569,11 +542,12 @@ ha_qemu_add_devices(struct ha_qemu_strv *sv, size_t nx, char ***warnings,
 	    "user,id=net0,net=192.168.5.0/24,"
 	    "dhcpstart=192.168.5.15,hostfwd=tcp:127.0.0.1:%d-:22",
 	    p->ssh_port);
-	if (p->mac == NULL)
-		ha_qemu_mac(NULL, p->dir, mac);
+	/* The MAC of cidata's network-config (same derivation). */
+	mac = p->mac != NULL ? xstrdup(p->mac) :
+			       cidata_mac_address(NULL, p->dir);
 	ha_qemu_add(sv, "-device");
-	ha_qemu_addf(sv, "virtio-net-pci,netdev=net0,mac=%s",
-	    p->mac != NULL ? p->mac : mac);
+	ha_qemu_addf(sv, "virtio-net-pci,netdev=net0,mac=%s", mac);
+	free(mac);
 	ha_qemu_add2(sv, "-device", "virtio-rng-pci");
 
 	if (a == NULL || *a == '\0' || strcmp(a, "none") == 0)
@@ -608,7 +582,7 @@ static void
 ha_qemu_add_chardevs(struct ha_qemu_strv *sv, const struct ha_qemu_params *p,
     const char *dir, const char *arch)
 {
-	char tag[HA_QEMU_MOUNT_TAG_LEN], *loc;
+	char *tag, *loc;
 	const struct config_mount *m;
 	size_t i;
 
@@ -651,10 +625,10 @@ ha_qemu_add_chardevs(struct ha_qemu_strv *sv, const struct ha_qemu_params *p,
 	if (p->mount_type != NULL && strcmp(p->mount_type, "9p") == 0) {
 		for (i = 0; i < p->nmounts; i++) {
 			m = &p->mounts[i];
-			ha_qemu_mount_tag(m->location,
+			/* The tag cidata's fstab line mounts. */
+			tag = cidata_mount_tag(m->location,
 			    m->mount_point != NULL ? m->mount_point
-						   : m->location,
-			    tag, sizeof tag);
+						   : m->location);
 			loc = ha_qemu_esc(m->location);
 			ha_qemu_add(sv, "-virtfs");
 			ha_qemu_addf(sv,
@@ -665,6 +639,7 @@ ha_qemu_add_chardevs(struct ha_qemu_strv *sv, const struct ha_qemu_params *p,
 				: "none",
 			    m->writable == 1 ? "" : ",readonly=on");
 			free(loc);
+			free(tag);
 		}
 	}
 

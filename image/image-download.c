@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "image/image-int.h"
+#include "store/store.h"
 
 #define IMAGE_CACHE_BY_URL        "download/by-url-sha256"
 #define IMAGE_CONNECT_TIMEOUT_SEC 30
@@ -74,30 +75,11 @@ image_dl_result_clear(struct image_dl_result *res)
 	res->cache_path = NULL;
 }
 
-/*
- * Same path as store_cache_entry_dir (store/): kept here so that image/
- * does not need store/ to link.
- */
+/* The cache layout is the store's (one definition of the path). */
 char *
 image_cache_entry_dir(const char *url)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home;
-	struct passwd *pw;
-	char hex[65], *dir;
-
-	image_sha256_hex(url, hex);
-	/* As Go's os.UserCacheDir: a relative XDG_CACHE_HOME is ignored. */
-	if (xdg != NULL && *xdg == '/') {
-		xasprintf(&dir, "%s/lima/" IMAGE_CACHE_BY_URL "/%s", xdg, hex);
-		return dir;
-	}
-	home = getenv("HOME");
-	if (home == NULL || *home == '\0') {
-		pw = getpwuid(getuid());
-		home = pw != NULL && pw->pw_dir != NULL ? pw->pw_dir : "/";
-	}
-	xasprintf(&dir, "%s/.cache/lima/" IMAGE_CACHE_BY_URL "/%s", home, hex);
-	return dir;
+	return store_cache_entry_dir(url);
 }
 
 /* Lima's IsLocal: no scheme, or file://. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cidata/cidata.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "hostagent/ha-proc.h"
@@ -567,14 +568,17 @@ test_aarch64(void)
 static void
 test_helpers(void)
 {
-	char tag[HA_QEMU_MOUNT_TAG_LEN], mac[18], **warn = NULL, *cause = NULL;
+	char *tag, *mac, **warn = NULL, *cause = NULL;
 	char *fake, *real;
 	int a, b, c;
 
-	ha_qemu_mount_tag("/home/u", "/home/u", tag, sizeof tag);
+	/* The command line uses cidata's derivations (one of each). */
+	tag = cidata_mount_tag("/home/u", "/home/u");
 	is_str(tag, "lima-f872001c91a4f2cf", "mount tag");
-	ha_qemu_mac("abc", "/tmp/inst", mac);
+	mac = cidata_mac_address("abc", "/tmp/inst");
 	is_str(mac, "52:55:55:39:e6:79", "MAC from machine-id + dir");
+	free(tag);
+	free(mac);
 
 	ok(ha_qemu_check_version(3, 1, 0, &warn, &cause) == -1,
 	    "QEMU 3.1.0 refused");
