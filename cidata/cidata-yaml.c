@@ -3,7 +3,7 @@
  * The documents are built as node trees and dumped with node_to_yaml.
  * cloud-init reads them with PyYAML, a YAML 1.1 reader, which takes
  * some plain scalars that YAML 1.2 calls strings (52:55:55:12:34:56 is a
- * base-60 integer there) for numbers or dates; cd_yq single-quotes them.
+ * base-60 integer there) for numbers or dates; node_to_yaml quotes them.
  */
 #include "config.h"
 
@@ -28,12 +28,6 @@
 #define CD_NIC_WAIT_SEC 30            /* bootcmd wait for eth0's address */
 #define CD_YQ_PREFIX    "clima-yaml11-q"
 
-/* Strings that must be single-quoted after dumping. */
-struct cd_yq {
-	char **vals;
-	size_t n;
-};
-
 /* The hook cloud-init runs at every boot (write_files). */
 static const char cd_boot_hook[] =
     "#!/bin/sh\n"
@@ -51,121 +45,22 @@ static const char cd_boot_hook[] =
     "fi\n"
     "exec \"$LIMA_CIDATA_MNT/boot.sh\"\n";
 
-/*
- * 1 if PyYAML would not read s, written plain, as a string: base-60
- * numbers ([-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?), anything
- * starting like a date (YYYY-M), "=" and "<<".
- */
-static int
-cd_yaml11_special(const char *s)
-{
-	const char *p = s;
-
-	if (*p == '+' || *p == '-')
-		p++;
-	if (isdigit((unsigned char)*p)) {
-		while (isdigit((unsigned char)*p) || *p == '_')
-			p++;
-		if (*p != ':')
-			goto date;
-		while (*p == ':') {
-			p++;
-			if (!isdigit((unsigned char)p[0]))
-				goto date;
-			if (isdigit((unsigned char)p[1])) {
-				if (p[0] > '5')
-					goto date;
-				p += 2;
-			} else
-				p++;
-		}
-		if (*p == '.') {
-			p++;
-			while (isdigit((unsigned char)*p) || *p == '_')
-				p++;
-		}
-		if (*p == '\0')
-			return 1;
-	}
-date:
-	if (strlen(s) >= 6 && isdigit((unsigned char)s[0]) &&
-	    isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
-	    isdigit((unsigned char)s[3]) && s[4] == '-' &&
-	    isdigit((unsigned char)s[5]))
-		return 1;
-	return strcmp(s, "=") == 0 || strcmp(s, "<<") == 0;
-}
-
-/* A string node; YAML 1.1 specials become placeholders. */
-static struct node *
-cd_ystr(struct cd_yq *yq, const char *s)
-{
-	struct node *n;
-	char *ph;
-
-	if (!cd_yaml11_special(s) || strchr(s, '\n') != NULL)
-		return node_new_str(s);
-	xasprintf(&ph, CD_YQ_PREFIX "%zu-", yq->n);
-	yq->vals = xreallocarray(yq->vals, yq->n + 1, sizeof *yq->vals);
-	yq->vals[yq->n++] = xstrdup(s);
-	n = node_new_str(ph);
-	free(ph);
-	return n;
-}
-
-static void
-cd_yq_free(struct cd_yq *yq)
-{
-	size_t i;
-
-	for (i = 0; i < yq->n; i++)
-		free(yq->vals[i]);
-	free(yq->vals);
-	yq->vals = NULL;
-	yq->n = 0;
-}
-
-/* Dumps n and puts the quoted values back; the caller's. */
+/* head + the YAML of n (node_to_yaml quotes what YAML 1.1 would misread). */
 static char *
-cd_dump(const struct node *n, struct cd_yq *yq, const char *head)
+cd_dump(const struct node *n, const char *head)
 {
-	char *text, *p, *q, *end;
-	size_t len, cap, idx, i;
-	char *out;
+	char *text, *out;
 
 	text = node_to_yaml(n);
-	cap = strlen(head) + strlen(text) + 1;
-	for (i = 0; i < yq->n; i++)
-		cap += 2 * strlen(yq->vals[i]) + 2;
-	out = xmalloc(cap);
-	len = strlcpy(out, head, cap);
-	for (p = text; (q = strstr(p, CD_YQ_PREFIX)) != NULL; p = end + 1) {
-		idx = strtoul(q + strlen(CD_YQ_PREFIX), &end, 10);
-		if (*end != '-' || idx >= yq->n) {
-			end = q + strlen(CD_YQ_PREFIX) - 1;
-			memcpy(out + len, p, end + 1 - p);
-			len += end + 1 - p;
-			continue;
-		}
-		memcpy(out + len, p, q - p);
-		len += q - p;
-		out[len++] = '\'';
-		for (i = 0; yq->vals[idx][i] != '\0'; i++) {
-			if (yq->vals[idx][i] == '\'')
-				out[len++] = '\'';
-			out[len++] = yq->vals[idx][i];
-		}
-		out[len++] = '\'';
-	}
-	len += strlcpy(out + len, p, cap - len);
+	xasprintf(&out, "%s%s", head, text);
 	free(text);
 	return out;
 }
 
 static struct node *
-cd_map_str(struct node *m, struct cd_yq *yq, const char *key, const char *v)
+cd_map_str(struct node *m, const char *key, const char *v)
 {
-	node_map_set(m, key, cd_ystr(yq, v));
+	node_map_set(m, key, node_new_str(v));
 	return m;
 }
 
@@ -207,7 +102,7 @@ out:
 
 static int
 cd_add_ca_certs(struct node *doc, const struct lima_config *cfg,
-    struct cd_yq *yq, char **cause)
+    char **cause)
 {
 	struct node *ca, *trusted;
 	size_t i;
@@ -227,11 +122,11 @@ cd_add_ca_certs(struct node *doc, const struct lima_config *cfg,
 			node_free(ca);
 			return -1;
 		}
-		node_seq_append(trusted, cd_ystr(yq, pem));
+		node_seq_append(trusted, node_new_str(pem));
 		free(pem);
 	}
 	for (i = 0; i < cfg->ca_certs.certs.n; i++)
-		node_seq_append(trusted, cd_ystr(yq, cfg->ca_certs.certs.v[i]));
+		node_seq_append(trusted, node_new_str(cfg->ca_certs.certs.v[i]));
 	if (trusted->nitems != 0)
 		node_map_set(ca, "trusted", trusted);
 	else
@@ -242,7 +137,7 @@ cd_add_ca_certs(struct node *doc, const struct lima_config *cfg,
 
 /* The `mounts:` entries for 9p and virtiofs; NULL if there are none. */
 static struct node *
-cd_mounts(const struct lima_config *cfg, struct cd_yq *yq, char **cause)
+cd_mounts(const struct lima_config *cfg, char **cause)
 {
 	const struct config_mount *m;
 	struct node *seq, *e;
@@ -286,8 +181,8 @@ cd_mounts(const struct lima_config *cfg, struct cd_yq *yq, char **cause)
 			    &opts, "%s,nofail", m->writable == 1 ? "rw" : "ro");
 		tag = cidata_mount_tag(m->location, m->mount_point);
 		e = node_new_seq();
-		node_seq_append(e, cd_ystr(yq, tag));
-		node_seq_append(e, cd_ystr(yq, m->mount_point));
+		node_seq_append(e, node_new_str(tag));
+		node_seq_append(e, node_new_str(m->mount_point));
 		node_seq_append(e, node_new_str(ninep ? "9p" : "virtiofs"));
 		node_seq_append(e, node_new_str(opts));
 		node_seq_append(e, node_new_str("0"));
@@ -300,7 +195,7 @@ cd_mounts(const struct lima_config *cfg, struct cd_yq *yq, char **cause)
 }
 
 static struct node *
-cd_user(const struct cidata_args *a, struct cd_yq *yq)
+cd_user(const struct cidata_args *a)
 {
 	const struct lima_config *cfg = a->config;
 	struct node *u, *keys;
@@ -308,7 +203,7 @@ cd_user(const struct cidata_args *a, struct cd_yq *yq)
 	size_t i;
 
 	u = node_new_map();
-	cd_map_str(u, yq, "name", cfg->user.name);
+	cd_map_str(u, "name", cfg->user.name);
 	/*
 	 * Lima quotes the uid; cloud-init 22.4's schema wants an integer
 	 * and logs "Invalid cloud-config" for a string (both work).
@@ -317,10 +212,10 @@ cd_user(const struct cidata_args *a, struct cd_yq *yq)
 	gecos = cd_strip_control(
 	    cfg->user.comment != NULL ? cfg->user.comment : "");
 	if (*gecos != '\0')
-		cd_map_str(u, yq, "gecos", gecos);
+		cd_map_str(u, "gecos", gecos);
 	free(gecos);
-	cd_map_str(u, yq, "homedir", cfg->user.home);
-	cd_map_str(u, yq, "shell", cfg->user.shell);
+	cd_map_str(u, "homedir", cfg->user.home);
+	cd_map_str(u, "shell", cfg->user.shell);
 	if (cfg->user.passwordless_sudo != 0) {
 		node_map_set(u, "sudo", node_new_str("ALL=(ALL) NOPASSWD:ALL"));
 		node_map_set(u, "lock_passwd", node_new_bool(1));
@@ -331,7 +226,7 @@ cd_user(const struct cidata_args *a, struct cd_yq *yq)
 	/* The underscore form: cloud-init 22.4's schema rejects the hyphen. */
 	keys = node_new_seq();
 	for (i = 0; i < a->nssh_pubkeys; i++)
-		node_seq_append(keys, cd_ystr(yq, a->ssh_pubkeys[i]));
+		node_seq_append(keys, node_new_str(a->ssh_pubkeys[i]));
 	node_map_set(u, "ssh_authorized_keys", keys);
 	return u;
 }
@@ -425,7 +320,7 @@ cd_boot_cmd(const struct cidata_args *a, const char *script, char **cause)
 }
 
 static int
-cd_bootcmd(struct node *doc, const struct cidata_args *a, struct cd_yq *yq,
+cd_bootcmd(struct node *doc, const struct cidata_args *a,
     char **cause)
 {
 	const struct lima_config *cfg = a->config;
@@ -451,7 +346,7 @@ cd_bootcmd(struct node *doc, const struct cidata_args *a, struct cd_yq *yq,
 			node_free(seq);
 			return -1;
 		}
-		node_seq_append(seq, cd_ystr(yq, s));
+		node_seq_append(seq, node_new_str(s));
 		free(s);
 	}
 	if (seq->nitems != 0)
@@ -467,7 +362,6 @@ cidata_user_data(const struct cidata_args *a, int for_iso, char **cause)
 {
 	const struct lima_config *cfg;
 	struct node *doc = NULL, *m, *seq, *f;
-	struct cd_yq yq = { NULL, 0 };
 	const char *const *dns;
 	char *out = NULL;
 	size_t ndns, i;
@@ -492,7 +386,7 @@ cidata_user_data(const struct cidata_args *a, int for_iso, char **cause)
 	}
 
 	if (for_iso) {
-		if ((seq = cd_mounts(cfg, &yq, cause)) == NULL)
+		if ((seq = cd_mounts(cfg, cause)) == NULL)
 			goto out;
 		if (seq->nitems != 0)
 			node_map_set(doc, "mounts", seq);
@@ -501,10 +395,10 @@ cidata_user_data(const struct cidata_args *a, int for_iso, char **cause)
 	}
 
 	if (cfg->timezone != NULL && *cfg->timezone != '\0')
-		cd_map_str(doc, &yq, "timezone", cfg->timezone);
+		cd_map_str(doc, "timezone", cfg->timezone);
 
 	seq = node_new_seq();
-	node_seq_append(seq, cd_user(a, &yq));
+	node_seq_append(seq, cd_user(a));
 	node_map_set(doc, "users", seq);
 
 	if (for_iso) {
@@ -523,22 +417,21 @@ cidata_user_data(const struct cidata_args *a, int for_iso, char **cause)
 			    doc, "manage_resolv_conf", node_new_bool(1));
 			seq = node_new_seq();
 			for (i = 0; i < ndns; i++)
-				node_seq_append(seq, cd_ystr(&yq, dns[i]));
+				node_seq_append(seq, node_new_str(dns[i]));
 			m = node_new_map();
 			node_map_set(m, "nameservers", seq);
 			node_map_set(doc, "resolv_conf", m);
 		}
 	}
 
-	if (cd_add_ca_certs(doc, cfg, &yq, cause) != 0)
+	if (cd_add_ca_certs(doc, cfg, cause) != 0)
 		goto out;
-	if (cd_bootcmd(doc, a, &yq, cause) != 0)
+	if (cd_bootcmd(doc, a, cause) != 0)
 		goto out;
 
-	out = cd_dump(doc, &yq, "#cloud-config\n");
+	out = cd_dump(doc, "#cloud-config\n");
 out:
 	node_free(doc);
-	cd_yq_free(&yq);
 	return out;
 }
 
@@ -546,32 +439,30 @@ out:
 char *
 cidata_meta_data(const struct cidata_args *a)
 {
-	struct cd_yq yq = { NULL, 0 };
 	struct node *doc;
 	char *host, *out;
 
 	doc = node_new_map();
-	cd_map_str(doc, &yq, "instance-id", a->iid);
+	cd_map_str(doc, "instance-id", a->iid);
 	host = config_hostname(a->name);
-	cd_map_str(doc, &yq, "local-hostname", host);
+	cd_map_str(doc, "local-hostname", host);
 	free(host);
-	out = cd_dump(doc, &yq, "");
+	out = cd_dump(doc, "");
 	node_free(doc);
-	cd_yq_free(&yq);
 	return out;
 }
 
 static struct node *
-cd_ether(struct cd_yq *yq, const char *mac, const char *iface, long long metric)
+cd_ether(const char *mac, const char *iface, long long metric)
 {
 	struct node *e, *m;
 
 	e = node_new_map();
 	m = node_new_map();
-	cd_map_str(m, yq, "macaddress", mac);
+	cd_map_str(m, "macaddress", mac);
 	node_map_set(e, "match", m);
 	node_map_set(e, "dhcp4", node_new_bool(1));
-	cd_map_str(e, yq, "set-name", iface);
+	cd_map_str(e, "set-name", iface);
 	m = node_new_map();
 	node_map_set(m, "route-metric", node_new_int(metric));
 	node_map_set(e, "dhcp4-overrides", m);
@@ -585,7 +476,6 @@ cidata_network_config(const struct cidata_args *a, char **cause)
 {
 	const struct lima_config *cfg = a->config;
 	const struct config_network *nw;
-	struct cd_yq yq = { NULL, 0 };
 	struct node *doc, *eths, *e, *m, *seq;
 	const char *const *dns;
 	const char *opt = NULL;
@@ -603,13 +493,13 @@ cidata_network_config(const struct cidata_args *a, char **cause)
 	}
 
 	mac = cidata_mac_address(mid, a->instance_dir);
-	e = cd_ether(&yq, mac, "eth0", CIDATA_ETH0_METRIC);
+	e = cd_ether(mac, "eth0", CIDATA_ETH0_METRIC);
 	free(mac);
 	dns = cd_dns(a, &ndns);
 	if (ndns != 0) {
 		seq = node_new_seq();
 		for (i = 0; i < ndns; i++)
-			node_seq_append(seq, cd_ystr(&yq, dns[i]));
+			node_seq_append(seq, node_new_str(dns[i]));
 		m = node_new_map();
 		node_map_set(m, "addresses", seq);
 		node_map_set(e, "nameservers", m);
@@ -627,7 +517,7 @@ cidata_network_config(const struct cidata_args *a, char **cause)
 			mac = cidata_mac_address(mid, seed);
 			free(seed);
 		}
-		e = cd_ether(&yq, mac,
+		e = cd_ether(mac,
 		    nw->interface != NULL ? nw->interface : "lima0",
 		    nw->metric >= 0 ? nw->metric : 100);
 		free(mac);
@@ -637,9 +527,8 @@ cidata_network_config(const struct cidata_args *a, char **cause)
 		    eths, nw->interface != NULL ? nw->interface : "lima0", e);
 	}
 	node_map_set(doc, "ethernets", eths);
-	out = cd_dump(doc, &yq, "");
+	out = cd_dump(doc, "");
 	node_free(doc);
-	cd_yq_free(&yq);
 	free(mid);
 	return out;
 }

@@ -367,8 +367,8 @@ ny_emit(yaml_emitter_t *e, yaml_event_t *ev)
  */
 /*
  * YAML 1.1 readers (cloud-init's PyYAML among them) also take base-60
- * numbers ("52:55:55:12:34:56", "1:30") and dates ("2025-01-02") as
- * non-strings: quote those too.
+ * numbers ("52:55:55:12:34:56", "1:30"), dates ("2025-01-02"), "=" and
+ * "<<" as non-strings: quote those too.
  */
 static int
 ny_yaml11_special(const char *s)
@@ -376,6 +376,9 @@ ny_yaml11_special(const char *s)
 	const char *p = s;
 	int colons = 0;
 
+	/* YAML 1.1's value and merge keys. */
+	if (strcmp(s, "=") == 0 || strcmp(s, "<<") == 0)
+		return 1;
 	if (*p == '-' || *p == '+')
 		p++;
 	if (*p >= '0' && *p <= '9') {

@@ -314,9 +314,9 @@ tc_network(const struct cidata_args *a)
 	b.instance_dir = dir;
 	mac = cidata_mac_address(TC_MACHINE_ID, dir);
 	text = cidata_network_config(&b, &cause);
-	ok(text != NULL && strstr(text, "macaddress: '") != NULL &&
+	ok(text != NULL && strstr(text, "macaddress: \"") != NULL &&
 		strstr(text, mac) != NULL,
-	    "decimal-looking MAC %s is single-quoted", mac);
+	    "decimal-looking MAC %s is quoted", mac);
 	free(text);
 	free(mac);
 }
@@ -491,7 +491,7 @@ tc_gecos_quoting(struct lima_config *cfg, const struct cidata_args *a)
 	save = cfg->user.comment;
 	cfg->user.comment = sexa;
 	text = cidata_user_data(a, 1, &cause);
-	ok(text != NULL && strstr(text, "gecos: '12:30'") != NULL,
+	ok(text != NULL && strstr(text, "gecos: \"12:30\"") != NULL,
 	    "a base-60 looking gecos is quoted");
 	free(text);
 	cfg->user.comment = ctl;

@@ -666,7 +666,7 @@ static void
 test_yaml11_quoting(void)
 {
 	static const char *const quoted[] = { "52:55:55:12:34:56", "1:30",
-		"2025-01-02", "2025-1-2T10:00:00Z", NULL };
+		"2025-01-02", "2025-1-2T10:00:00Z", "=", "<<", NULL };
 	static const char *const plain[] = { "abc:def", "12:ab", "10.0.0.1",
 		"1234-5", NULL };
 	struct node *m;
