@@ -201,6 +201,20 @@ ha_probe_done_cb(struct ha_job *job, int status, void *arg)
 		ha_probe_schedule(ha, 0);
 }
 
+/*
+ * Drops the in-flight probe when the state moves on: it is killed and
+ * its end ignored (its done callback sees it is no longer ha->probe).
+ */
+static void
+ha_probe_abandon(struct hostagent *ha)
+{
+	evtimer_del(ha->probe_timer);
+	if (ha->probe != NULL) {
+		ha_job_kill(ha->probe, SIGTERM);
+		ha->probe = NULL;
+	}
+}
+
 /* Runs one probe of the marker file for the current state. */
 static void
 ha_probe_run(struct hostagent *ha)
@@ -542,7 +556,7 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 			 * marker): the control master's own login is the
 			 * confirmation, which saves one ssh handshake.
 			 */
-			evtimer_del(ha->probe_timer);
+			ha_probe_abandon(ha);
 			ha->state = HA_STATE_MASTER_WAIT;
 			ha_phase_begin(ha, "the ssh control master");
 			ha_master_start(ha);
@@ -566,16 +580,13 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 		break;
 	case HA_STATE_BOOT_WAIT:
 		if (in == HA_IN_PUSH) {
-			/* The waiter is now redundant (its end is ignored). */
-			if (ha->probe != NULL) {
-				ha_job_kill(ha->probe, SIGTERM);
-				ha->probe = NULL;
-			}
+			/* The waiter is now redundant. */
+			ha_probe_abandon(ha);
 			ha_boot_step(ha, HA_IN_BOOT_DONE);
 		} else if (in == HA_IN_PROBE_TIMER)
 			ha_probe_run(ha);
 		else if (in == HA_IN_BOOT_DONE) {
-			evtimer_del(ha->probe_timer);
+			ha_probe_abandon(ha);
 			evtimer_del(ha->phase_timer);
 			evtimer_del(ha->stall_timer);
 			ha_phase_end(ha);
