@@ -89,6 +89,9 @@ ha_stall_cb(evutil_socket_t fd, short what, void *arg)
 	if (p->end.tv_sec != 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* The timer runs across phases: a phase just begun is not stalled. */
+	if (ha_elapsed(&p->start, &now) < HA_STALL_REPORT_SEC / 2)
+		return;
 	log_info("Still waiting for %s (%.0fs so far; the guest console is "
 		 "in `%s/serial.log`)", p->name, ha_elapsed(&p->start, &now),
 	    ha->dir);
