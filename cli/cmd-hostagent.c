@@ -61,6 +61,8 @@ cmd_hostagent_exec_lean(const struct hostagent_opts *o)
 		argv[a++] = xstrdup(cands[i]);
 		if (o->debug)
 			argv[a++] = xstrdup("--debug");
+		if (o->progress)
+			argv[a++] = xstrdup("--progress");
 		if (o->pidfile != NULL) {
 			argv[a++] = xstrdup("--pidfile");
 			argv[a++] = xstrdup(o->pidfile);
@@ -96,6 +98,7 @@ cmd_hostagent_exec(struct cmd_ctx *ctx)
 	opts.pidfile = cmd_flag_str(ctx, "pidfile");
 	opts.sockpath = cmd_flag_str(ctx, "socket");
 	opts.debug = cli_global.debug;
+	opts.progress = cmd_flag_bool(ctx, "progress");
 	if ((env = getenv("CLIMA_BOOT_DIR")) != NULL && *env != '\0')
 		boot = xstrdup(env);
 	else if (cli_share_dir() != NULL)

@@ -54,7 +54,6 @@ struct cmd_start_wait {
 	pid_t pid;
 	int port_shown;
 	int progress;
-	int cloud_init_seen;
 	int cloud_init_done;
 	int ready;
 	int result; /* 0 ready, 1 failed */
@@ -137,7 +136,6 @@ cmd_start_event_cb(const struct events_event *ev, const char *line,
 	for (i = 0; i < st->nerrors && !st->exiting; i++)
 		log_error("%s", st->errors[i]);
 	if (st->cloud_init_progress != NULL && w->progress) {
-		w->cloud_init_seen = 1;
 		if (st->cloud_init_progress->log_line != NULL &&
 		    *st->cloud_init_progress->log_line != '\0')
 			log_info("[cloud-init] %s",
@@ -164,14 +162,10 @@ cmd_start_event_cb(const struct events_event *ev, const char *line,
 	if (st->running)
 		w->ready = 1;
 	/*
-	 * --progress defers READY until cloud-init is done, but only when
-	 * the hostagent reports cloud-init at all.
+	 * --progress defers READY until cloud-init is done: the hostagent
+	 * (started with --progress) always ends with a completed event.
 	 */
-	if (st->running && w->progress && !w->cloud_init_seen)
-		log_warnx("The hostagent reports no cloud-init progress; not "
-			  "waiting for it");
-	if (w->ready && (!w->progress || !w->cloud_init_seen ||
-	    w->cloud_init_done)) {
+	if (w->ready && (!w->progress || w->cloud_init_done)) {
 		w->result = 0;
 		event_base_loopexit(w->base, NULL);
 	}
@@ -270,15 +264,17 @@ cmd_start_open_log(const char *dir, const char *file)
 
 /* The argv of `limactl hostagent`. */
 static char **
-cmd_start_ha_argv(const char *dir, const char *name)
+cmd_start_ha_argv(const char *dir, const char *name, int progress)
 {
-	char **argv = xcalloc(10, sizeof *argv);
+	char **argv = xcalloc(12, sizeof *argv);
 	int n = 0;
 
 	argv[n++] = xstrdup(cli_self_exe());
 	if (cli_global.debug)
 		argv[n++] = xstrdup("--debug");
 	argv[n++] = xstrdup("hostagent");
+	if (progress)
+		argv[n++] = xstrdup("--progress");
 	argv[n++] = xstrdup("--pidfile");
 	xasprintf(&argv[n++], "%s/ha.pid", dir);
 	argv[n++] = xstrdup("--socket");
@@ -348,7 +344,7 @@ cli_start_instance(const char *name, double timeout, int progress,
 
 	outfd = cmd_start_open_log(dir, "ha.stdout.log");
 	errfd = cmd_start_open_log(dir, "ha.stderr.log");
-	argv = cmd_start_ha_argv(dir, name);
+	argv = cmd_start_ha_argv(dir, name, progress);
 	if (foreground) {
 		if (!isatty(STDIN_FILENO)) {
 			dup2(outfd, STDOUT_FILENO);

@@ -3,7 +3,8 @@
  * The same daemon as hostagent_main, in a program that links only what
  * the hostagent uses (libevent, libyaml, yajl, mbedTLS, libisofs) and
  * not the CLI's libcurl, libssh, libjq: that keeps an idle hostagent's
- * RSS small.  Arguments: [--debug] --pidfile P --socket S --boot-dir D NAME.
+ * RSS small.  Arguments: [--debug] [--progress] --pidfile P --socket S
+ * --boot-dir D NAME.
  */
 #include "config.h"
 
@@ -26,6 +27,8 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--debug") == 0)
 			opts.debug = 1;
+		else if (strcmp(argv[i], "--progress") == 0)
+			opts.progress = 1;
 		else if (strcmp(argv[i], "--pidfile") == 0 && i + 1 < argc)
 			opts.pidfile = argv[++i];
 		else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)

@@ -449,6 +449,81 @@ ha_user_probe_run(struct hostagent *ha)
 	ha_job_close_stdin(ha->probe);
 }
 
+/* What the cloud-init tail prints once cloud-init has finished. */
+#define HA_CLOUDINIT_DONE "clima-cloud-init-finished"
+
+static void
+ha_cloudinit_line_cb(struct ha_job *job, int fd, const char *line,
+    size_t len, void *arg)
+{
+	struct hostagent *ha = arg;
+	char *cause = NULL;
+	int done;
+
+	if (fd != 1) {
+		log_debug("cloud-init tail: %s", line);
+		return;
+	}
+	done = strcmp(line, HA_CLOUDINIT_DONE) == 0;
+	if (done)
+		ha->cloudinit_done = 1;
+	if (events_emit_cloud_init(ha->events, done ? "" : line, done,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+}
+
+static void
+ha_cloudinit_done_cb(struct ha_job *job, int status, void *arg)
+{
+	struct hostagent *ha = arg;
+	char *cause = NULL;
+
+	if (ha->cloudinit == job)
+		ha->cloudinit = NULL;
+	if (ha->cloudinit_done || ha->state >= HA_STATE_STOPPING)
+		return;
+	/* The CLI waits for completion: never leave it waiting. */
+	log_warnx("could not follow cloud-init's output (ssh exited with "
+		  "status %d); see /var/log/cloud-init-output.log in the guest",
+	    status);
+	ha->cloudinit_done = 1;
+	if (events_emit_cloud_init(ha->events, "", 1, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+}
+
+/*
+ * --progress: follow /var/log/cloud-init-output.log over the master and
+ * emit each new line as a cloudInitProgress event; cloud-init is done
+ * when /run/cloud-init/result.json (this boot's) exists.  Capped at ten
+ * minutes, as Lima does.
+ */
+static void
+ha_cloudinit_start(struct hostagent *ha)
+{
+	char **argv, *cause = NULL;
+
+	if (!ha->progress || ha->cloudinit != NULL)
+		return;
+	/* From this boot's first line (the last init-local start) on. */
+	argv = ha_ssh_argv(ha, 1, "sudo -n timeout 600 sh -c '"
+	    "f=/var/log/cloud-init-output.log; "
+	    "n=$(grep -n \"running .init-local\" $f 2>/dev/null | tail -n 1 | "
+	    "cut -d: -f1); tail -n +${n:-1} -F $f 2>/dev/null & t=$!; "
+	    "until test -e /run/cloud-init/result.json; do sleep 0.2; done; "
+	    "sleep 0.3; kill $t; echo " HA_CLOUDINIT_DONE "'");
+	ha->cloudinit = ha_job_start(ha->jobs, (const char *const *)argv,
+	    NULL, 0, ha_cloudinit_line_cb, ha_cloudinit_done_cb, ha, &cause);
+	ha_argv_free(argv);
+	if (ha->cloudinit == NULL) {
+		log_warnx("cannot follow cloud-init: %s", cause);
+		free(cause);
+	}
+}
+
 void
 ha_boot_push(struct hostagent *ha, const char *phase, const char *iid)
 {
@@ -567,6 +642,7 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 		break;
 	case HA_STATE_MASTER_WAIT:
 		if (in == HA_IN_MASTER_UP) {
+			ha_cloudinit_start(ha);
 			ha->state = HA_STATE_BOOT_WAIT;
 			ha_phase_begin(ha, "the guest boot scripts to finish");
 			ha_deadline(ha, HA_BOOT_TIMEOUT_SEC);

@@ -80,6 +80,9 @@ struct hostagent {
 	int pid_written; /* ha.pid is ours to remove */
 	char *sockpath;
 	int debug;
+	int progress;	       /* tail cloud-init's output as events */
+	struct ha_job *cloudinit; /* that tail, over the master */
+	int cloudinit_done;	  /* its completion was emitted */
 	struct lima_config *cfg;
 	char *iid;
 	int ssh_port;

@@ -526,6 +526,7 @@ hostagent_main(const struct hostagent_opts *opts)
 	clock_gettime(CLOCK_MONOTONIC, &ha->t0);
 	ha->inotify_fd = -1;
 	ha->debug = opts->debug;
+	ha->progress = opts->progress;
 	ha->name = xstrdup(opts->name);
 	if ((ha->home = store_lima_home(&cause)) == NULL)
 		goto fail;

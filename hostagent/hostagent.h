@@ -13,6 +13,7 @@ struct hostagent_opts {
 	const char *sockpath; /* ha.sock */
 	const char *boot_dir; /* guest boot scripts (share/lima/boot) */
 	int debug;
+	int progress; /* emit cloud-init lines as events */
 };
 
 int hostagent_main(const struct hostagent_opts *);

@@ -81,10 +81,14 @@ dir=$LIMA_HOME/e2e
 
 # --- first boot --------------------------------------------------------------
 t0=$(date +%s)
-run timeout 900 "$LIMACTL" start e2e
+run timeout 900 "$LIMACTL" start --progress e2e
 t1=$(date +%s)
 t_rc 0 "limactl start boots the guest"
 echo "# first boot: $((t1 - t0)) s"
+t_grep err '[cloud-init] ' "--progress relays cloud-init's output"
+t_grep err 'Cloud-init progress monitoring done.' "--progress waits for cloud-init"
+grep -q '"cloudInitProgress":{"completed":true}' "$dir/ha.stdout.log"
+t_ok $? "cloud-init completion event"
 t_grep err 'READY. Run `limactl shell e2e` to open the shell.' "READY line"
 t_grep err 'SSH Local Port:' "SSH port reported"
 t_grep err '[hostagent] Starting QEMU' "hostagent progress relayed"
