@@ -413,7 +413,8 @@ image_entry_write(
 	int ret;
 
 	xasprintf(&path, "%s/%s", entry, name);
-	ret = image_write_small(path, s != NULL ? s : "", 0644, cause);
+	ret = store_write_file_atomic(path, s != NULL ? s : "",
+	    s != NULL ? strlen(s) : 0, 0644, cause);
 	free(path);
 	return ret;
 }

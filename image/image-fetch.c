@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "image/image-int.h"
+#include "store/store.h"
 
 /* Files one images[] entry may leave in the instance directory. */
 static const char *image_fetch_files[] = { "image", "kernel", "kernel.cmdline",
@@ -120,8 +121,8 @@ image_fetch_entry(const char *dir, const struct image_spec *s,
 			return -1;
 		if (s->kernel_cmdline != NULL && *s->kernel_cmdline != '\0') {
 			xasprintf(&path, "%s/kernel.cmdline", dir);
-			ret = image_write_small(
-			    path, s->kernel_cmdline, 0644, cause);
+			ret = store_write_file_atomic(path, s->kernel_cmdline,
+			    strlen(s->kernel_cmdline), 0644, cause);
 			free(path);
 			if (ret != 0)
 				return -1;

@@ -59,7 +59,6 @@ char *image_tmp_name(const char *);
 /* Reads at most IMAGE_SMALL_FILE_MAX bytes: 0, 1 if missing, -1. */
 int image_read_small(const char *, char **, char **cause);
 /* Writes data to path via a temp file, fsync and rename. */
-int image_write_small(const char *, const char *, mode_t, char **cause);
 /* mkdir -p; every created component gets mode. */
 int image_mkdir_p(const char *, mode_t, char **cause);
 /* Copies a regular file (keeping holes) via a temp file and rename. */

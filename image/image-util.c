@@ -130,43 +130,6 @@ image_write_all(int fd, const char *buf, size_t len)
 }
 
 int
-image_write_small(const char *path, const char *data, mode_t mode, char **cause)
-{
-	char *tmp;
-	int fd, ret = -1;
-
-	tmp = image_tmp_name(path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		xasprintf(cause, "create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (image_write_all(fd, data, strlen(data)) == -1 ||
-	    fchmod(fd, mode) == -1 || fsync(fd) == -1) {
-		xasprintf(cause, "write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		xasprintf(cause, "close %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		xasprintf(cause, "rename %s: %s", path, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (ret != 0)
-		unlink(tmp);
-	free(tmp);
-	return ret;
-}
-
-int
 image_mkdir_p(const char *path, mode_t mode, char **cause)
 {
 	struct stat sb;
