@@ -90,7 +90,7 @@ image_is_local(const char *url)
 }
 
 /* The file a local URL names ("file://" dropped, "~/" expanded). */
-static char *
+char *
 image_local_path(const char *url)
 {
 	const char *home;

@@ -37,21 +37,24 @@ image_fetch_description(const char *what, const char *location)
 	return s;
 }
 
-/* Lima's fileutils.DownloadFile for one file of an entry. */
+/*
+ * Lima's fileutils.DownloadFile: one file into dest, or only into the
+ * cache when dest is NULL.  *pathp (if not NULL) gets where the data now
+ * is: dest, the cache entry, or the local source of a local location.
+ */
 static int
-image_fetch_file(const char *dir, const char *file, const char *what,
-    const char *location, const char *digest, const char *arch, int decompress,
-    image_progress_cb cb, void *arg, char **cause)
+image_fetch_file(const char *dest, const char *what, const char *location,
+    const char *digest, const char *arch, int decompress, image_progress_cb cb,
+    void *arg, char **pathp, char **cause)
 {
 	struct image_dl_req req;
 	struct image_dl_result res;
 	const char *fields[] = { "arch", arch, "digest",
 		digest != NULL ? digest : "", "location", location, NULL };
-	char *dest, *desc, *why = NULL, *q;
+	char *desc, *why = NULL, *q;
 	int ret = -1;
 
 	log_infof(fields, "Attempting to download %s", what);
-	xasprintf(&dest, "%s/%s", dir, file);
 	desc = image_fetch_description(what, location);
 	memset(&req, 0, sizeof req);
 	req.url = location;
@@ -78,12 +81,35 @@ image_fetch_file(const char *dir, const char *file, const char *what,
 		log_debug("%s: %s already exists", __func__, dest);
 		break;
 	}
+	if (pathp != NULL) {
+		if (dest != NULL)
+			*pathp = xstrdup(dest);
+		else if (res.cache_path != NULL)
+			*pathp = xstrdup(res.cache_path);
+		else
+			*pathp = image_local_path(location);
+	}
 	image_dl_result_clear(&res);
 	ret = 0;
 out:
 	free(why);
-	free(dest);
 	free(desc);
+	return ret;
+}
+
+/* dir/file for image_fetch_file. */
+static int
+image_fetch_into(const char *dir, const char *file, const char *what,
+    const char *location, const char *digest, const char *arch, int decompress,
+    image_progress_cb cb, void *arg, char **cause)
+{
+	char *dest;
+	int ret;
+
+	xasprintf(&dest, "%s/%s", dir, file);
+	ret = image_fetch_file(dest, what, location, digest, arch, decompress,
+	    cb, arg, NULL, cause);
+	free(dest);
 	return ret;
 }
 
@@ -112,11 +138,11 @@ image_fetch_entry(const char *dir, const struct image_spec *s,
 	char *path;
 	int ret;
 
-	if (image_fetch_file(dir, "image", "the image", s->location, s->digest,
+	if (image_fetch_into(dir, "image", "the image", s->location, s->digest,
 		s->arch, 1, cb, arg, cause) != 0)
 		return -1;
 	if (s->kernel != NULL) {
-		if (image_fetch_file(dir, "kernel", "the kernel", s->kernel,
+		if (image_fetch_into(dir, "kernel", "the kernel", s->kernel,
 			s->kernel_digest, s->arch, 1, cb, arg, cause) != 0)
 			return -1;
 		if (s->kernel_cmdline != NULL && *s->kernel_cmdline != '\0') {
@@ -129,17 +155,33 @@ image_fetch_entry(const char *dir, const struct image_spec *s,
 		}
 	}
 	if (s->initrd != NULL &&
-	    image_fetch_file(dir, "initrd", "the initrd", s->initrd,
+	    image_fetch_into(dir, "initrd", "the initrd", s->initrd,
 		s->initrd_digest, s->arch, 0, cb, arg, cause) != 0)
 		return -1;
 	return 0;
+}
+
+/* Appends why to the newline-separated *errs; takes why. */
+static void
+image_fetch_add_error(char **errs, char *why)
+{
+	char *tmp;
+
+	if (*errs == NULL) {
+		*errs = why;
+		return;
+	}
+	xasprintf(&tmp, "%s\n%s", *errs, why);
+	free(*errs);
+	free(why);
+	*errs = tmp;
 }
 
 int
 image_fetch(const char *dir, const struct image_spec *specs, size_t n,
     const char *arch, image_progress_cb cb, void *arg, char **cause)
 {
-	char *path, *why = NULL, *errs = NULL, *tmp;
+	char *path, *why = NULL, *errs = NULL;
 	size_t i, tried = 0;
 	int done;
 
@@ -171,14 +213,7 @@ image_fetch(const char *dir, const struct image_spec *specs, size_t n,
 			return 0;
 		}
 		image_fetch_cleanup(dir);
-		if (errs == NULL)
-			errs = why;
-		else {
-			xasprintf(&tmp, "%s\n%s", errs, why);
-			free(errs);
-			free(why);
-			errs = tmp;
-		}
+		image_fetch_add_error(&errs, why);
 		why = NULL;
 	}
 	if (tried == 0)
@@ -188,5 +223,41 @@ image_fetch(const char *dir, const struct image_spec *specs, size_t n,
 		    image_q(arch));
 	else
 		*cause = errs;
+	return -1;
+}
+
+int
+image_fetch_first(const struct image_file *files, size_t n,
+    const char *arch, const char *what, const char *dest, int decompress,
+    image_progress_cb cb, void *arg, char **pathp, char **cause)
+{
+	char *why = NULL, *errs = NULL;
+	size_t i, tried = 0;
+
+	for (i = 0; i < n; i++) {
+		if (files[i].location == NULL || *files[i].location == '\0')
+			continue;
+		if (files[i].arch == NULL || strcmp(files[i].arch, arch) != 0) {
+			log_debug("%s: skipped to download %s: unsupported "
+				  "arch %s",
+			    __func__, files[i].location,
+			    files[i].arch != NULL ? files[i].arch : "");
+			continue;
+		}
+		tried++;
+		if (image_fetch_file(dest, what, files[i].location,
+		    files[i].digest, arch, decompress, cb, arg, pathp,
+		    &why) == 0) {
+			free(errs);
+			return 0;
+		}
+		image_fetch_add_error(&errs, why);
+		why = NULL;
+	}
+	if (tried == 0) {
+		xasprintf(cause, "no entry for arch %s", image_q(arch));
+		return -1;
+	}
+	*cause = errs;
 	return -1;
 }

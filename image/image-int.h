@@ -50,6 +50,8 @@ void image_sha256_hex(const char *, char out[65]);
 
 /* Go's %#q (back-quotes when possible); eight rotating static buffers. */
 const char *image_q(const char *);
+/* The file a local location names ("file://" dropped, "~/" expanded). */
+char *image_local_path(const char *);
 /* Monotonic clock in seconds. */
 double image_now(void);
 /* 1 if path exists (lstat: a dangling symlink counts), else 0. */

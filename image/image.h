@@ -100,6 +100,26 @@ struct image_spec {
 int image_fetch(const char *dir, const struct image_spec *, size_t n,
     const char *arch, image_progress_cb, void *arg, char **cause);
 
+/* One containerd.archives[] or firmware.images[] entry; borrowed. */
+struct image_file {
+	const char *location;
+	const char *arch;
+	const char *digest; /* NULL or "": unchecked */
+};
+
+/*
+ * Lima's ensureNerdctlArchiveCache and firmware download: tries the
+ * entries for arch in order and stops at the first that downloads into
+ * dest (decompressed if asked), or only into the cache when dest is NULL.
+ * "what" names it in the log ("the nerdctl archive").  *pathp (if not
+ * NULL) gets where the data is: dest, the cache entry's data file, or a
+ * local location's own path.  0, or -1 and *cause (every failure, one
+ * per line; "no entry for arch ..." when none matched).
+ */
+int image_fetch_first(const struct image_file *, size_t n, const char *arch,
+    const char *what, const char *dest, int decompress, image_progress_cb,
+    void *arg, char **pathp, char **cause);
+
 /*
  * Lima's QEMU CreateDisk plus resize: migrates basedisk/diffdisk, turns
  * <dir>/image into disk (or iso plus an empty qcow2 disk) and grows disk

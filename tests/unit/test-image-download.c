@@ -738,6 +738,82 @@ t_fetch(void)
 		free(loc[i]);
 }
 
+/* image_fetch_first: containerd.archives[] and firmware.images[]. */
+static void
+t_fetch_first(void)
+{
+	struct image_file files[3];
+	char *cause = NULL, *path = NULL, *loc[3], *dest, *img, *gz, *cache;
+	int i;
+
+	xasprintf(&loc[0], "%s/arm.img", t_base);
+	xasprintf(&loc[1], "%s/nope.tgz", t_base);
+	xasprintf(&loc[2], "%s/kernel.gz", t_base);
+	memset(files, 0, sizeof files);
+	for (i = 0; i < 3; i++) {
+		files[i].location = loc[i];
+		files[i].arch = i == 0 ? "aarch64" : "x86_64";
+	}
+
+	/* Cache only: the first entry for the arch that downloads. */
+	is_int(image_fetch_first(files, 3, "x86_64", "the nerdctl archive",
+	    NULL, 0, NULL, NULL, &path, &cause), 0, "archive into the cache");
+	cache = image_cache_entry_dir(loc[2]);
+	ok(path != NULL && strncmp(path, cache, strlen(cache)) == 0,
+	    "the path is in the cache entry of its URL");
+	gz = t_www_file("kernel.gz");
+	ok(path != NULL && t_same(path, gz), "cached as is, not decompressed");
+	free(path);
+	path = NULL;
+	free(cache);
+
+	/* Into a file, decompressed (firmware.images). */
+	dest = t_tmp("qemu-efi-code.fd");
+	is_int(image_fetch_first(files, 3, "x86_64", "the UEFI code", dest, 1,
+	    NULL, NULL, &path, &cause), 0, "UEFI code into place");
+	img = t_www_file("img.raw");
+	ok(t_same(dest, img), "UEFI code decompressed");
+	is_str(path, dest, "the path is dest");
+	free(path);
+	path = NULL;
+
+	/* A local location is used where it is. */
+	files[2].location = gz;
+	is_int(image_fetch_first(&files[2], 1, "x86_64", "the nerdctl archive",
+	    NULL, 0, NULL, NULL, &path, &cause), 0, "local archive");
+	is_str(path, gz, "a local archive is used in place");
+	free(path);
+	path = NULL;
+	files[2].digest = "sha256:0000000000000000000000000000000000000000"
+			  "000000000000000000000000";
+	is_int(image_fetch_first(&files[2], 1, "x86_64", "the nerdctl archive",
+	    NULL, 0, NULL, NULL, &path, &cause), -1, "local archive, bad digest");
+	ok(cause != NULL && strstr(cause, "expected digest") != NULL,
+	    "digest mismatch reported: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	files[2].digest = NULL;
+	files[2].location = loc[2];
+
+	is_int(image_fetch_first(files, 3, "riscv64", "the nerdctl archive",
+	    NULL, 0, NULL, NULL, &path, &cause), -1, "no entry for the arch");
+	is_str(cause, "no entry for arch `riscv64`", "no entry message");
+	free(cause);
+	cause = NULL;
+	files[2].location = loc[1];
+	is_int(image_fetch_first(files, 3, "x86_64", "the nerdctl archive",
+	    NULL, 0, NULL, NULL, &path, &cause), -1, "every entry fails");
+	ok(cause != NULL && strchr(cause, '\n') != NULL,
+	    "both failures, one per line");
+	ok(path == NULL, "no path on failure");
+	free(cause);
+	free(dest);
+	free(img);
+	free(gz);
+	for (i = 0; i < 3; i++)
+		free(loc[i]);
+}
+
 static void
 t_setup(char **digest)
 {
@@ -834,6 +910,7 @@ main(void)
 	t_decompress();
 	t_local(digest);
 	t_fetch();
+	t_fetch_first();
 
 	t_srv_stop();
 	if (getenv("T_KEEP") == NULL)
