@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli-int.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "image/image.h"
@@ -142,6 +143,78 @@ out:
 	free(specs);
 	free(dir);
 	return ret;
+}
+
+/*
+ * Lima's ensureNerdctlArchiveCache: with containerd on, the archive for
+ * the instance's arch is fetched into the cache (its progress shows here,
+ * not in the hostagent).  *pathp gets its path, or NULL when containerd
+ * is off.  0, or -1 and *cause.
+ */
+int
+cli_prefetch_nerdctl(const struct lima_config *cfg, char **pathp,
+    char **cause)
+{
+	struct image_file *files;
+	size_t i;
+	int ret;
+
+	*pathp = NULL;
+	if (cfg->containerd.system != 1 && cfg->containerd.user != 1)
+		return 0;
+	files = xcalloc(cfg->containerd.narchives + 1, sizeof *files);
+	for (i = 0; i < cfg->containerd.narchives; i++) {
+		files[i].location = cfg->containerd.archives[i].location;
+		files[i].arch = cfg->containerd.archives[i].arch;
+		files[i].digest = cfg->containerd.archives[i].digest;
+	}
+	ret = image_fetch_first(files, cfg->containerd.narchives, cfg->arch,
+	    "the nerdctl archive", NULL, 0, image_progress_bar_cb, NULL, pathp,
+	    cause);
+	free(files);
+	return ret;
+}
+
+/*
+ * The firmware.images part of Lima's QEMU command line: unless the
+ * legacy BIOS is asked for, the first entry for this arch (and QEMU)
+ * that downloads becomes <dir>/qemu-efi-code.fd, which the hostagent's
+ * firmware search tries first.  A failed entry is a warning: the
+ * system's firmware is still there to try.
+ */
+void
+cli_prepare_firmware(const char *name, const struct lima_config *cfg)
+{
+	struct image_file *files;
+	char *dir, *dest, *cause = NULL;
+	size_t i, n = 0;
+
+	if (cfg->firmware.legacy_bios == 1 || cfg->firmware.nimages == 0)
+		return;
+	files = xcalloc(cfg->firmware.nimages, sizeof *files);
+	for (i = 0; i < cfg->firmware.nimages; i++) {
+		const struct config_file *f = &cfg->firmware.images[i];
+
+		if (f->vm_type != NULL && *f->vm_type != '\0' &&
+		    strcmp(f->vm_type, "qemu") != 0)
+			continue;
+		files[n].location = f->location;
+		files[n].arch = f->arch;
+		files[n].digest = f->digest;
+		n++;
+	}
+	dir = store_instance_dir(cli_lima_home(), name);
+	xasprintf(&dest, "%s/qemu-efi-code.fd", dir);
+	if (n > 0 && image_fetch_first(files, n, cfg->arch, "the UEFI code",
+	    dest, 1, image_progress_bar_cb, NULL, NULL, &cause) != 0) {
+		log_warnx("failed to download the firmware.images entry for "
+			  "%s, the system's firmware is used: %s",
+		    cfg->arch, cause);
+		free(cause);
+	}
+	free(dest);
+	free(dir);
+	free(files);
 }
 
 /*

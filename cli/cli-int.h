@@ -85,6 +85,11 @@ struct lima_config *cli_config_load_buf(const char *name, const char *,
 /* Fetches the image into <dir>/image and turns it into <dir>/disk. */
 int cli_prepare_disk(const char *name, const struct lima_config *,
     char **cause);
+/* containerd's archive into the cache; *path NULL when containerd is off. */
+int cli_prefetch_nerdctl(const struct lima_config *, char **path,
+    char **cause);
+/* firmware.images into <dir>/qemu-efi-code.fd (failures: a warning). */
+void cli_prepare_firmware(const char *name, const struct lima_config *);
 struct store_inst;
 /* Lima's StopForcibly, with its messages. */
 void cli_stop_forcibly(const struct store_inst *);

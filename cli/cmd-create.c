@@ -78,8 +78,9 @@ char *
 cli_create_or_load(struct cmd_ctx *ctx, int for_start, int *created)
 {
 	const char *arg = ctx->argc > 0 ? ctx->argv[0] : NULL;
-	const char *locator, *home = cli_lima_home();
+	const char *locator, *home = cli_lima_home(), *what = NULL;
 	char *name = NULL, *cause = NULL, *yaml = NULL, *dir = NULL;
+	char *archive = NULL;
 	char **exprs = NULL;
 	size_t nexprs = 0;
 	struct tmpl *t = NULL;
@@ -176,15 +177,21 @@ cli_create_or_load(struct cmd_ctx *ctx, int for_start, int *created)
 	if (store_instance_create(home, name, yaml, strlen(yaml), &cause) != 0)
 		cli_fatal("%s", cause);
 	*created = 1;
-	if (cli_prepare_disk(name, cfg, &cause) != 0) {
+	if (cli_prepare_disk(name, cfg, &cause) != 0)
+		what = "prepare the disk of";
+	else if (!for_start &&
+	    cli_prefetch_nerdctl(cfg, &archive, &cause) != 0)
+		what = "download the nerdctl archive for";
+	free(archive);
+	if (what != NULL) {
 		char *why = cause, *del = NULL;
 
 		cause = NULL;
 		if (store_delete_instance(home, name, &del) != 0)
 			cli_fatal("%s (and removing the instance failed: %s)",
 			    why, del);
-		cli_fatal("failed to prepare the disk of instance %s, the "
-			  "instance was not created: %s", cli_q(name), why);
+		cli_fatal("failed to %s instance %s, the instance was not "
+			  "created: %s", what, cli_q(name), why);
 	}
 out:
 	config_free(cfg);

@@ -43,7 +43,7 @@ static void
 cmd_hostagent_exec_lean(const struct hostagent_opts *o)
 {
 	const char *env = getenv("CLIMA_HOSTAGENT_BIN");
-	char *dir, *slash, *cands[4], *argv[12];
+	char *dir, *slash, *cands[4], *argv[16];
 	size_t i, n = 0;
 	int a = 0;
 
@@ -71,6 +71,14 @@ cmd_hostagent_exec_lean(const struct hostagent_opts *o)
 		argv[a++] = xstrdup(o->sockpath);
 		argv[a++] = xstrdup("--boot-dir");
 		argv[a++] = xstrdup(o->boot_dir);
+		if (o->guest_agent != NULL) {
+			argv[a++] = xstrdup("--guestagent");
+			argv[a++] = xstrdup(o->guest_agent);
+		}
+		if (o->nerdctl_archive != NULL) {
+			argv[a++] = xstrdup("--nerdctl-archive");
+			argv[a++] = xstrdup(o->nerdctl_archive);
+		}
 		argv[a++] = xstrdup(o->name);
 		argv[a] = NULL;
 		execv(argv[0], argv);
@@ -99,6 +107,8 @@ cmd_hostagent_exec(struct cmd_ctx *ctx)
 	opts.sockpath = cmd_flag_str(ctx, "socket");
 	opts.debug = cli_global.debug;
 	opts.progress = cmd_flag_bool(ctx, "progress");
+	opts.guest_agent = cmd_flag_str(ctx, "guestagent");
+	opts.nerdctl_archive = cmd_flag_str(ctx, "nerdctl-archive");
 	if ((env = getenv("CLIMA_BOOT_DIR")) != NULL && *env != '\0')
 		boot = xstrdup(env);
 	else if (cli_share_dir() != NULL)

@@ -264,9 +264,10 @@ cmd_start_open_log(const char *dir, const char *file)
 
 /* The argv of `limactl hostagent`. */
 static char **
-cmd_start_ha_argv(const char *dir, const char *name, int progress)
+cmd_start_ha_argv(const char *dir, const char *name, int progress,
+    const char *archive)
 {
-	char **argv = xcalloc(12, sizeof *argv);
+	char **argv = xcalloc(14, sizeof *argv);
 	int n = 0;
 
 	argv[n++] = xstrdup(cli_self_exe());
@@ -275,6 +276,10 @@ cmd_start_ha_argv(const char *dir, const char *name, int progress)
 	argv[n++] = xstrdup("hostagent");
 	if (progress)
 		argv[n++] = xstrdup("--progress");
+	if (archive != NULL) {
+		argv[n++] = xstrdup("--nerdctl-archive");
+		argv[n++] = xstrdup(archive);
+	}
 	argv[n++] = xstrdup("--pidfile");
 	xasprintf(&argv[n++], "%s/ha.pid", dir);
 	argv[n++] = xstrdup("--socket");
@@ -296,7 +301,7 @@ cli_start_instance(const char *name, double timeout, int progress,
 	struct cli_tail *tail;
 	struct event *exit_ev = NULL, *timer;
 	struct timeval tv;
-	char *dir, *path, *cause = NULL, **argv;
+	char *dir, *path, *cause = NULL, **argv, *archive;
 	int outfd, errfd, nullfd, pidfd, i;
 	pid_t pid;
 
@@ -340,11 +345,15 @@ cli_start_instance(const char *name, double timeout, int progress,
 	if (cli_prepare_disk(name, cfg, &cause) != 0)
 		cli_fatal("failed to prepare the disk of %s: %s", cli_q(name),
 		    cause);
+	if (cli_prefetch_nerdctl(cfg, &archive, &cause) != 0)
+		cli_fatal("failed to download the nerdctl archive: %s", cause);
+	cli_prepare_firmware(name, cfg);
 	config_free(cfg);
 
 	outfd = cmd_start_open_log(dir, "ha.stdout.log");
 	errfd = cmd_start_open_log(dir, "ha.stderr.log");
-	argv = cmd_start_ha_argv(dir, name, progress);
+	argv = cmd_start_ha_argv(dir, name, progress, archive);
+	free(archive);
 	if (foreground) {
 		if (!isatty(STDIN_FILENO)) {
 			dup2(outfd, STDOUT_FILENO);

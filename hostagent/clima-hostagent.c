@@ -35,6 +35,11 @@ main(int argc, char **argv)
 			opts.sockpath = argv[++i];
 		else if (strcmp(argv[i], "--boot-dir") == 0 && i + 1 < argc)
 			opts.boot_dir = argv[++i];
+		else if (strcmp(argv[i], "--guestagent") == 0 && i + 1 < argc)
+			opts.guest_agent = argv[++i];
+		else if (strcmp(argv[i], "--nerdctl-archive") == 0 &&
+		    i + 1 < argc)
+			opts.nerdctl_archive = argv[++i];
 		else if (argv[i][0] != '-' && opts.name == NULL)
 			opts.name = argv[i];
 		else {
@@ -46,7 +51,8 @@ main(int argc, char **argv)
 	if (opts.name == NULL || opts.sockpath == NULL ||
 	    opts.boot_dir == NULL) {
 		fprintf(stderr, "usage: clima-hostagent [--debug] [--pidfile "
-				"P] --socket S --boot-dir D NAME\n");
+				"P] --socket S --boot-dir D [--guestagent G] "
+				"[--nerdctl-archive A] NAME\n");
 		return 2;
 	}
 	return hostagent_main(&opts);

@@ -367,12 +367,12 @@ static void
 ha_user_probe_begin(struct hostagent *ha, size_t i)
 {
 	ha->user_probe = i;
-	if (i >= ha->cfg->nprobes) {
+	if (i >= ha->nprobes) {
 		ha_user_probes_done(ha);
 		return;
 	}
 	log_info("Waiting for the optional requirement %zu of %zu: `%s`",
-	    i + 1, ha->cfg->nprobes, ha->cfg->probes[i].description);
+	    i + 1, ha->nprobes, ha->probes[i].description);
 	ha->probe_msec = 0;
 	clock_gettime(CLOCK_MONOTONIC, &ha->user_probe_t0);
 	ha_user_probe_run(ha);
@@ -388,9 +388,10 @@ static void
 ha_user_probe_done_cb(struct ha_job *job, int status, void *arg)
 {
 	struct hostagent *ha = arg;
-	const struct config_probe *p = &ha->cfg->probes[ha->user_probe];
+	const struct config_probe *p = &ha->probes[ha->user_probe];
 	struct timespec now;
 	char *err;
+	int timeout;
 
 	if (ha->probe != job)
 		return;
@@ -399,17 +400,21 @@ ha_user_probe_done_cb(struct ha_job *job, int status, void *arg)
 		return;
 	if (status == 0) {
 		log_info("The optional requirement %zu of %zu is satisfied",
-		    ha->user_probe + 1, ha->cfg->nprobes);
+		    ha->user_probe + 1, ha->nprobes);
 		ha_user_probe_next(ha);
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - ha->user_probe_t0.tv_sec < ha_user_probe_timeout()) {
+	timeout = ha_user_probe_timeout();
+	if (ha->user_probe < ha->nbuiltin_probes &&
+	    timeout > HA_BUILTIN_PROBE_TIMEOUT_SEC)
+		timeout = HA_BUILTIN_PROBE_TIMEOUT_SEC;
+	if (now.tv_sec - ha->user_probe_t0.tv_sec < timeout) {
 		ha_probe_schedule(ha, 0);
 		return;
 	}
 	xasprintf(&err, "failed to satisfy the optional requirement %zu of "
-			"%zu `%s`: %s", ha->user_probe + 1, ha->cfg->nprobes,
+			"%zu `%s`: %s", ha->user_probe + 1, ha->nprobes,
 	    p->description, p->hint != NULL && *p->hint != '\0' ? p->hint :
 	    "the probe script kept failing");
 	log_error("%s", err);
@@ -426,7 +431,7 @@ ha_user_probe_done_cb(struct ha_job *job, int status, void *arg)
 static void
 ha_user_probe_run(struct hostagent *ha)
 {
-	const struct config_probe *p = &ha->cfg->probes[ha->user_probe];
+	const struct config_probe *p = &ha->probes[ha->user_probe];
 	char **argv, *interp, *nl, *cause = NULL;
 
 	if (ha->probe != NULL)
@@ -672,9 +677,9 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 			log_info("The guest has booted (%.3fs since the "
 				 "hostagent started)", ha_elapsed(&ha->t0,
 				 &ha->phases[ha->nphases - 1].end));
-			if (ha->cfg->nprobes > 0) {
+			if (ha->nprobes > 0) {
 				ha->state = HA_STATE_PROBES;
-				ha_phase_begin(ha, "the template's probes");
+				ha_phase_begin(ha, "the optional requirements");
 				ha_user_probe_begin(ha, 0);
 				break;
 			}

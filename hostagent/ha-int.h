@@ -36,6 +36,7 @@ struct sshopts;
 #define HA_QUIT_TIMEOUT_SEC	5     /* quit before SIGKILL */
 #define HA_MASTER_RESTART_MAX	5     /* master restarts before giving up */
 #define HA_USER_PROBE_TIMEOUT_SEC 600 /* per probe; LIMA_PROBE_TIMEOUT */
+#define HA_BUILTIN_PROBE_TIMEOUT_SEC 30 /* the containerd checks: at most */
 
 enum ha_state {
 	HA_STATE_INIT,
@@ -99,7 +100,14 @@ struct hostagent {
 	struct ha_job *probe; /* in-flight readiness probe, or NULL */
 	int master_restarts;
 	int pushed_boot_done; /* the guest pushed boot-done with our IID */
-	size_t user_probe;	    /* index into cfg->probes */
+	/*
+	 * The optional requirements after boot: the built-in ones (owned)
+	 * then the template's probes (borrowed from cfg).
+	 */
+	struct config_probe *probes;
+	size_t nprobes;
+	size_t nbuiltin_probes;
+	size_t user_probe;	    /* index into probes */
 	struct timespec user_probe_t0; /* its first attempt */
 	struct ha_qmp *qmp;
 	struct ha_gaport *ga;
@@ -125,6 +133,9 @@ struct hostagent {
 	char **errors; /* for a degraded running event */
 	size_t nerrors;
 };
+
+/* ha-vnc.c: password, vncpassword and vncdisplay, once QMP is up. */
+void ha_vnc_setup(struct hostagent *);
 
 /* ha-boot.c */
 void ha_boot_timers_init(struct hostagent *);

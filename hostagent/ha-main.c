@@ -235,6 +235,7 @@ ha_main_qmp_ready_cb(struct ha_qmp *q, void *arg)
 	xasprintf(&path, "%s/ga.sock", ha->dir);
 	ha->ga = ha_gaport_new(ha, path);
 	free(path);
+	ha_vnc_setup(ha);
 	if (ha_qmp_command(q, "query-status", NULL, ha_qmp_status_cb, ha,
 	    &cause) != 0) {
 		log_warnx("query-status: %s", cause);
@@ -309,7 +310,7 @@ ha_remove_runtime_files(struct hostagent *ha)
 {
 	static const char *const files[] = { "qemu.pid", "qmp.sock",
 		"ga.sock", "serial.sock", "serialv.sock", "serialp.sock",
-		"ssh.sock", NULL };
+		"ssh.sock", "vncdisplay", "vncpassword", NULL };
 	char *path;
 	size_t i;
 
@@ -402,7 +403,8 @@ ha_write_cidata(struct hostagent *ha, const struct cidata_args *ca,
 
 /* Writes cidata.iso, cloud-config.yaml, ssh.config, the inventory. */
 static int
-ha_write_files(struct hostagent *ha, const char *boot_dir, char **cause)
+ha_write_files(struct hostagent *ha, const struct hostagent_opts *opts,
+    char **cause)
 {
 	struct cidata_args ca;
 	char **keys = NULL, *path = NULL;
@@ -423,7 +425,9 @@ ha_write_files(struct hostagent *ha, const char *boot_dir, char **cause)
 	ca.ssh_local_port = ha->ssh_port;
 	ca.debug = ha->debug;
 	ca.virtio_port = "io.lima-vm.guest_agent.0";
-	ca.boot_dir = boot_dir;
+	ca.boot_dir = opts->boot_dir;
+	ca.guest_agent = opts->guest_agent;
+	ca.nerdctl_archive = opts->nerdctl_archive;
 	if (ha_write_cidata(ha, &ca, cause) != 0)
 		goto out;
 	if (ha_files_write_ssh_config(ha->dir, ha->name, ha->sshopts,
@@ -436,6 +440,73 @@ out:
 	free(path);
 	store_strv_free(keys);
 	return ret;
+}
+
+/*
+ * The optional requirements checked after boot: Lima's own for containerd
+ * (its boot script ran before boot-done, so these hold at once or never),
+ * then the template's probes.
+ */
+static void
+ha_probes_init(struct hostagent *ha)
+{
+	const struct lima_config *cfg = ha->cfg;
+	struct config_probe *p;
+	const char *prefix, *c;
+	char *q;
+	size_t n = 0, len;
+
+	ha->probes = xcalloc(cfg->nprobes + 2, sizeof *ha->probes);
+	if ((cfg->containerd.system == 1 || cfg->containerd.user == 1) &&
+	    cfg->plain != 1) {
+		p = &ha->probes[n++];
+		p->description = xstrdup("systemd must be available");
+		p->script = xstrdup("#!/bin/sh\n"
+		    "command -v systemctl >/dev/null 2>&1\n");
+		p->hint = xstrdup("containerd needs a guest with systemd (set "
+		    "`containerd.system` and `containerd.user` to false for "
+		    "this image)");
+
+		/* The prefix between single quotes, each ' as '\''. */
+		prefix = cfg->guest_install_prefix != NULL ?
+		    cfg->guest_install_prefix : "/usr/local";
+		q = xmalloc(strlen(prefix) * 4 + 1);
+		for (len = 0, c = prefix; *c != '\0'; c++) {
+			if (*c == '\'') {
+				memcpy(q + len, "'\\''", 4);
+				len += 4;
+			} else
+				q[len++] = *c;
+		}
+		q[len] = '\0';
+		p = &ha->probes[n++];
+		p->description = xstrdup("containerd binaries to be installed");
+		xasprintf(&p->script, "#!/bin/sh\n"
+		    "command -v nerdctl >/dev/null 2>&1 || "
+		    "test -x '%s/bin/nerdctl'\n", q);
+		free(q);
+		p->hint = xstrdup("nerdctl was not installed in the guest (see "
+		    "/var/log/cloud-init-output.log there: boot script "
+		    "40-install-containerd.sh)");
+	}
+	ha->nbuiltin_probes = n;
+	if (cfg->nprobes > 0)
+		memcpy(&ha->probes[n], cfg->probes,
+		    cfg->nprobes * sizeof *cfg->probes);
+	ha->nprobes = n + cfg->nprobes;
+}
+
+static void
+ha_probes_free(struct hostagent *ha)
+{
+	size_t i;
+
+	for (i = 0; i < ha->nbuiltin_probes; i++) {
+		free(ha->probes[i].description);
+		free(ha->probes[i].script);
+		free(ha->probes[i].hint);
+	}
+	free(ha->probes);
 }
 
 static struct sshopts *
@@ -548,9 +619,10 @@ hostagent_main(const struct hostagent_opts *opts)
 		ha->ssh_port = ha->cfg->ssh.local_port;
 	else if ((ha->ssh_port = ha_free_port(&cause)) < 0)
 		goto fail;
+	ha_probes_init(ha);
 	ha->iid = cidata_new_iid();
 	ha->sshopts = ha_make_sshopts(ha);
-	if (ha_write_files(ha, opts->boot_dir, &cause) != 0)
+	if (ha_write_files(ha, opts, &cause) != 0)
 		goto fail;
 
 	ha->base = event_base_new();
@@ -661,6 +733,7 @@ hostagent_free(struct hostagent *ha)
 	/* Only our own pid file: a refused start must not remove another's. */
 	if (ha->pid_written)
 		(void)unlink(ha->pidfile);
+	ha_probes_free(ha);
 	config_free(ha->cfg);
 	sshopts_free(ha->sshopts);
 	free(ha->qemu_last_error);

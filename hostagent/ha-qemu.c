@@ -716,7 +716,11 @@ ha_qemu_argv(const struct ha_qemu_params *p, char ***argv, size_t *argc,
 		else {
 			if ((fw = ha_qemu_firmware(p, words[0], cause)) == NULL)
 				goto out;
-			log_info("Using system firmware (`%s`)", fw);
+			/* firmware.images put qemu-efi-code.fd there. */
+			if (strncmp(fw, p->dir, strlen(p->dir)) == 0)
+				log_info("Using existing firmware (`%s`)", fw);
+			else
+				log_info("Using system firmware (`%s`)", fw);
 		}
 		e = ha_qemu_esc(fw);
 		ha_qemu_add(&sv, "-drive");

@@ -12,6 +12,8 @@ struct hostagent_opts {
 	const char *pidfile;  /* or NULL */
 	const char *sockpath; /* ha.sock */
 	const char *boot_dir; /* guest boot scripts (share/lima/boot) */
+	const char *guest_agent;     /* into cidata, or NULL */
+	const char *nerdctl_archive; /* into cidata, or NULL */
 	int debug;
 	int progress; /* emit cloud-init lines as events */
 };

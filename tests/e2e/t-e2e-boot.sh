@@ -2,7 +2,9 @@
 # clima end to end: a real Debian guest under real QEMU (TCG without
 # /dev/kvm), served by a local HTTP server, booted by limactl start.  One
 # instance carries many checks: READY, the API, shell, markers, list,
-# stop, restart, a SIGKILLed hostagent, and download errors.
+# stop, restart, a SIGKILLed hostagent, download errors, and (on the
+# third boot) UEFI code from firmware.images, VNC with its password and
+# containerd from a nerdctl archive.
 set -eu
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -19,9 +21,27 @@ if [ ! -f "$IMG" ]; then
 fi
 digest=$(cut -d' ' -f1 <"$IMG.sha256")
 
-# A local HTTP server for the image (and a wrong digest).
+# A local HTTP server for the image (and a wrong digest), the UEFI code
+# (gzipped) and a nerdctl-full archive whose containerd and buildkitd are
+# stand-ins: enough for the guest's install script and systemd units.
+www=$T_TMP/www
+mkdir -p "$www/nerdctl/bin" "$www/nerdctl/lib/systemd/system"
+ln -s "$IMG" "$www/clima-debian-12.qcow2"
+ovmf=/usr/share/OVMF/OVMF_CODE_4M.fd
+gzip -c "$ovmf" >"$www/OVMF_CODE_4M.fd.gz"
+printf '#!/bin/sh\necho "nerdctl version 0.0.0-clima-test"\n' \
+    >"$www/nerdctl/bin/nerdctl"
+printf '#!/bin/sh\nexec sleep infinity\n' >"$www/nerdctl/bin/containerd"
+cp "$www/nerdctl/bin/containerd" "$www/nerdctl/bin/buildkitd"
+chmod 755 "$www/nerdctl/bin/"*
+for u in containerd:containerd buildkit:buildkitd; do
+	printf '[Service]\nExecStart=/usr/local/bin/%s\n[Install]\nWantedBy=multi-user.target\n' \
+	    "${u#*:}" >"$www/nerdctl/lib/systemd/system/${u%%:*}.service"
+done
+tar -C "$www/nerdctl" -czf "$www/nerdctl-full-test-linux-amd64.tar.gz" bin lib
+archive_sum=$(sha256sum "$www/nerdctl-full-test-linux-amd64.tar.gz" | cut -d' ' -f1)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 --directory "$IMGDIR" "$port" \
+python3 -m http.server --bind 127.0.0.1 --directory "$www" "$port" \
     >"$T_TMP/http.log" 2>&1 &
 http_pid=$!
 cleanup_e2e() {
@@ -169,11 +189,58 @@ lc stop --force e2e
 t_rc 0 "stop --force"
 lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after stop --force"
-lc edit e2e --set 'del(.probes[1])'
-t_rc 0 "drop the failing probe"
+lc edit e2e --set "del(.probes[1]) |
+    .firmware.images = [{\"location\": \"http://127.0.0.1:$port/OVMF_CODE_4M.fd.gz\", \"arch\": \"x86_64\"}] |
+    .video.display = \"vnc\" |
+    .containerd.system = true |
+    .containerd.archives = [{\"location\": \"http://127.0.0.1:$port/nerdctl-full-test-linux-amd64.tar.gz\", \"arch\": \"x86_64\", \"digest\": \"sha256:$archive_sum\"}] |
+    .provision = [{\"mode\": \"dependency\", \"skipDefaultDependencyResolution\": true, \"script\": \"#!/bin/sh\\ntrue\"}]"
+t_rc 0 "drop the failing probe; UEFI code, VNC and containerd on"
 run timeout 900 "$LIMACTL" start e2e
 t_rc 0 "start after recovery"
 t_grep err 'READY.' "READY again"
+cp "$T_TMP/err" "$T_TMP/start3"
+
+# --- firmware.images: the UEFI code downloaded, unpacked and booted ---------
+t_grep start3 'Downloaded the UEFI code from' "firmware.images entry downloaded"
+cmp -s "$ovmf" "$dir/qemu-efi-code.fd"
+t_ok $? "qemu-efi-code.fd is the decompressed UEFI code"
+tr '\0' ' ' <"/proc/$(cat "$dir/qemu.pid")/cmdline" |
+    grep -q "if=pflash,format=raw,readonly=on,file=$dir/qemu-efi-code.fd"
+t_ok $? "QEMU boots from qemu-efi-code.fd"
+grep -q 'Using existing firmware' "$dir/ha.stderr.log"
+t_ok $? "the hostagent says it uses the downloaded firmware"
+
+# --- VNC: a random password set over QMP; vncdisplay names the server -------
+t_is "$(stat -c %a "$dir/vncpassword")" 600 "vncpassword is 0600"
+t_is "$(wc -c <"$dir/vncpassword")" 8 "the VNC password has 8 characters"
+vncdisp=$(cat "$dir/vncdisplay")
+case $vncdisp in 127.0.0.1:[0-9]*) r=0 ;; *) r=1 ;; esac
+t_ok $r "vncdisplay is 127.0.0.1:N ($vncdisp)"
+vncport=$((5900 + ${vncdisp#*:}))
+run "$top_builddir/tests/helpers/vnc-auth" 127.0.0.1 "$vncport" \
+    "$(cat "$dir/vncpassword")"
+t_rc 0 "the VNC server takes vncpassword"
+run "$top_builddir/tests/helpers/vnc-auth" 127.0.0.1 "$vncport" wrong123
+t_rc 1 "the VNC server refuses another password"
+t_grep start3 "VNC server running at $vncdisp <vnc://127.0.0.1:$vncport>" \
+    "VNC address logged"
+
+# --- containerd: the archive in cidata, installed and running in the guest --
+t_grep start3 'Attempting to download the nerdctl archive' "nerdctl archive fetched"
+isoinfo -R -i "$dir/cidata.iso" -x /nerdctl-full.tgz |
+    cmp -s - "$www/nerdctl-full-test-linux-amd64.tar.gz"
+t_ok $? "cidata.iso carries the archive as nerdctl-full.tgz"
+isoinfo -R -i "$dir/cidata.iso" -x /lima.env |
+    grep -qx 'LIMA_CIDATA_CONTAINERD_ARCHIVE=nerdctl-full.tgz'
+t_ok $? "lima.env names the archive"
+run ssh -F "$dir/ssh.config" lima-e2e \
+    'nerdctl; systemctl is-active containerd buildkit'
+t_is "$(out)" "nerdctl version 0.0.0-clima-test
+active
+active" "nerdctl installed, containerd and buildkit running"
+grep -q 'The optional requirement 2 of 3 is satisfied' "$dir/ha.stderr.log"
+t_ok $? "containerd's built-in requirements passed"
 # --- QEMU dies under a running instance: the hostagent reports and exits --
 qpid=$(cat "$dir/qemu.pid")
 hapid=$(cat "$dir/ha.pid")
@@ -188,7 +255,7 @@ tail -n 1 "$dir/ha.stdout.log" | grep -q '"exiting":true,"errors":\["QEMU exited
 t_ok $? "the exiting event says QEMU was killed"
 lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after QEMU died"
-left=$(ls "$dir" | grep -E '\.(pid|sock)$' || true)
-t_is "$left" "" "no pid file or socket left after the crash"
+left=$(ls "$dir" | grep -E '\.(pid|sock)$|^vnc' || true)
+t_is "$left" "" "no pid file, socket or VNC file left after the crash"
 
 t_done

@@ -45,6 +45,24 @@ cmp -s "$T_TMP/mine.yaml" "$LIMA_HOME/mine/lima.yaml"
 t_ok $? "stored lima.yaml is the user's text"
 t_is "$(cat "$LIMA_HOME/_config/user.pub")" "$key1" "user key created once"
 
+# --- containerd: the nerdctl archive is fetched at create ----------------
+printf 'fake archive\n' >"$T_TMP/nerdctl-full.tar.gz"
+asum=$(sha256sum "$T_TMP/nerdctl-full.tar.gz" | cut -d' ' -f1)
+lc create --name=ctrd --containerd system --set \
+    ".containerd.archives = [{\"location\": \"$T_TMP/nerdctl-full.tar.gz\", \"arch\": \"x86_64\", \"digest\": \"sha256:$asum\"}]" \
+    "$T_TMP/mine.yaml"
+t_rc 0 "create with containerd and a local archive"
+t_grep err 'Attempting to download the nerdctl archive' "archive fetch logged"
+lc create --name=ctrdbad --containerd user --set \
+    ".containerd.archives = [{\"location\": \"$T_TMP/nerdctl-full.tar.gz\", \"arch\": \"x86_64\", \"digest\": \"sha256:$(printf %064d 0)\"}]" \
+    "$T_TMP/mine.yaml"
+t_rc 1 "a wrong archive digest fails the create"
+t_grep err 'failed to download the nerdctl archive for instance `ctrdbad`, the instance was not created' \
+    "the error names the archive"
+t_grep err 'expected digest' "the error says why"
+test ! -e "$LIMA_HOME/ctrdbad"
+t_ok $? "no instance left after a bad archive"
+
 # --- --set / edit flags change the stored text ---------------------------
 lc create --name=flags --cpus 2 --memory 1.5 --set '.disk = "1GiB"' \
     --mount-none --plain "$T_TMP/mine.yaml"

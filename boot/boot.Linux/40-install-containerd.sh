@@ -1,0 +1,110 @@
+#!/bin/sh
+# clima: containerd and nerdctl from the nerdctl-full archive cidata
+# carries: unpacked into <prefix> when it changed, then run as system
+# services (containerd.system) and/or as the user's rootless services
+# (containerd.user).  Needs systemd, as Lima's does.
+set -eu
+# shellcheck source=../util/lima-lib.sh
+. "$LIMA_CIDATA_MNT/util/lima-lib.sh"
+
+[ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ] || exit 0
+archive=$LIMA_CIDATA_MNT/$LIMA_CIDATA_CONTAINERD_ARCHIVE
+if [ ! -f "$archive" ]; then
+	lima_warn "$archive is missing"
+	exit 1
+fi
+if ! lima_is_systemd; then
+	lima_warn "containerd needs systemd; not installing it"
+	exit 0
+fi
+prefix=${LIMA_CIDATA_GUEST_INSTALL_PREFIX:-/usr/local}
+
+# The archive's checksum is kept beside what it unpacked: a new archive
+# (a new Lima or a changed containerd.archives) is unpacked again.
+stamp=$prefix/share/lima/nerdctl-full.cksum
+sum=$(cksum <"$archive")
+if [ ! -x "$prefix/bin/nerdctl" ] || [ ! -f "$stamp" ] ||
+	[ "$(cat "$stamp")" != "$sum" ]; then
+	lima_log "Unpacking $archive into $prefix"
+	mkdir -p "$prefix/share/lima"
+	tar -C "$prefix" -xzf "$archive"
+	printf '%s\n' "$sum" >"$stamp.lima-tmp"
+	mv -f "$stamp.lima-tmp" "$stamp"
+	systemctl daemon-reload
+fi
+
+# install_config PATH TEXT: writes PATH unless it exists (the user's).
+install_config() {
+	[ -e "$1" ] && return 0
+	mkdir -p "$(dirname "$1")"
+	printf '%s\n' "$2" >"$1.lima-tmp"
+	mv -f "$1.lima-tmp" "$1"
+}
+
+# have_unit NAME: the unpacked archive ships NAME.service.
+have_unit() {
+	[ -f "$prefix/lib/systemd/system/$1.service" ]
+}
+
+if [ "${LIMA_CIDATA_CONTAINERD_SYSTEM:-}" = 1 ]; then
+	install_config /etc/containerd/config.toml 'version = 2
+# clima: the default configuration, plus whatever config.d holds.
+imports = ["/etc/containerd/config.d/*.toml"]'
+	install_config /etc/buildkit/buildkitd.toml '[worker.oci]
+  enabled = false
+[worker.containerd]
+  enabled = true
+  namespace = "default"'
+	units=
+	for u in containerd buildkit stargz-snapshotter; do
+		if have_unit "$u" &&
+			[ ! -e "/etc/systemd/system/$u.service" ]; then
+			# systemd looks in /usr/local only: link other prefixes.
+			case $prefix in
+			/usr/local) ;;
+			*) ln -sf "$prefix/lib/systemd/system/$u.service" \
+				"/etc/systemd/system/$u.service" ;;
+			esac
+		fi
+		have_unit "$u" && units="$units $u"
+	done
+	if [ -z "$units" ]; then
+		lima_warn "the archive has no containerd.service"
+		exit 1
+	fi
+	systemctl daemon-reload
+	lima_log "Starting the system services:$units"
+	# shellcheck disable=SC2086 # a word list
+	systemctl enable --now $units
+fi
+
+if [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
+	user=$LIMA_CIDATA_USER
+	rundir=/run/user/$LIMA_CIDATA_UID
+	tool=$prefix/bin/containerd-rootless-setuptool.sh
+	if [ ! -x "$tool" ]; then
+		lima_warn "$tool is missing from the archive"
+		exit 1
+	fi
+	# The user's manager (linger, 20-rootless-base.sh) must be up.
+	i=0
+	while [ ! -S "$rundir/systemd/private" ] && [ "$i" -lt 60 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	as_user() {
+		sudo -iu "$user" "XDG_RUNTIME_DIR=$rundir" \
+			"PATH=$prefix/bin:$prefix/sbin:/usr/bin:/bin:/usr/sbin:/sbin" \
+			"$@"
+	}
+	if ! as_user systemctl --user is-active -q containerd.service; then
+		lima_log "Setting up rootless containerd for $user"
+		as_user "$tool" install
+	fi
+	if have_unit buildkit &&
+		! as_user systemctl --user is-active -q buildkit.service; then
+		as_user env CONTAINERD_NAMESPACE=default \
+			"$tool" install-buildkit-containerd ||
+			lima_warn "rootless buildkit was not set up"
+	fi
+fi
