@@ -9,7 +9,7 @@
 # guest boots vary by seconds under TCG), and the overheads measured
 # directly from timestamps of the same run:
 #   start -> QEMU spawned      (hostagent set-up before QEMU runs)
-#   marker -> READY            (guest mtime of /run/lima-boot-done to the
+#   marker -> READY            (guest ctime of /run/lima-boot-done to the
 #                               running event; target <= 100 ms)
 #   QEMU exit -> stop returns  (target <= 100 ms)
 #   hostagent RSS when idle    (target <= 4 MiB)
@@ -57,29 +57,34 @@ lima_total=$(python3 -c "print('%.2f' % ($t1 - $t0))")
 hapid=$(cat "$dir/ha.pid")
 sleep 2
 rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$hapid/status")
-# The marker's mtime is on the guest clock: measure the clock offset
-# (guest minus host, at the midpoint of one ssh round trip) to correct it.
-best=
-for i in 1 2 3 4 5; do
-	ha=$(now)
-	ssh -F "$dir/ssh.config" "lima-bench" \
-	    'stat -c %.Y /run/lima-boot-done; date +%s.%N' >"$T/guest"
-	hb=$(now)
-	best=$(python3 -c "
-m, g = [float(x) for x in open('$T/guest').read().split()]
-rtt = $hb - $ha
-prev = '$best'.split()
-if not prev or rtt < float(prev[1]):
-    print('%.3f %.3f' % (m - (g - ($ha + $hb) / 2), rtt))
-else:
-    print('$best')")
-done
-mtime=${best% *}
+# The marker's appearance is on the guest clock: its ctime (set by the
+# rename that makes it appear; its mtime is the earlier write of the temp
+# file).  The clock offset comes from the push channel the hostagent
+# listens on: the guest reads its clock and writes it to the virtio port
+# at once; the hostagent logs the line's arrival (host clock, ns).  Each
+# sample's host-minus-guest is the offset plus the guest's own delay
+# between reading the clock and the write; the smallest is kept, and
+# that delay is bounded by timing the same steps in the guest.
+cat >"$T/clock.sh" <<'EOS'
+port=/dev/virtio-ports/io.lima-vm.guest_agent.0
+push() { printf '{"type":"clock","phase":"%s"}\n' "$1" >"$port"; }
+stat -c %.Z /run/lima-boot-done
+for i in 1 2 3 4 5 6 7 8 9 10; do push "$(date +%s.%N)"; done
+a=$(date +%s.%N)
+push "$a"
+b=$(date +%s.%N)
+echo "$a $b"
+EOS
+ssh -F "$dir/ssh.config" "lima-bench" sudo sh -s <"$T/clock.sh" >"$T/guest"
+sleep 0.5
 "$LIMACTL" stop bench 2>/dev/null
 t3=$(now)
-python3 - "$dir" "$t0" "$mtime" "$t3" >"$T/lima.txt" <<'PY'
+python3 - "$dir" "$t0" "$T/guest" "$t3" >"$T/lima.txt" <<'PY'
 import json, sys, datetime
-d, t0, mtime, stop_ret = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+d, t0, guest, stop_ret = sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+glines = open(guest).read().split("\n")
+ctime = float(glines[0])
+a, b = [float(x) for x in glines[1].split()]
 def ts(s):
     s = s.replace("Z", "+00:00")
     if "." in s:
@@ -88,7 +93,7 @@ def ts(s):
         tz = rest[len(frac):]
         s = head + "." + frac[:6].ljust(6, "0") + tz
     return datetime.datetime.fromisoformat(s).timestamp()
-spawn = exited = pushed = None
+spawn = exited = pushed = offset = None
 for line in open(d + "/ha.stderr.log"):
     r = json.loads(line)
     if r["msg"].startswith("ha_job_start: started qemu") and spawn is None:
@@ -97,15 +102,20 @@ for line in open(d + "/ha.stderr.log"):
         exited = ts(r["time"])
     if r["msg"].endswith("the guest pushed boot-done"):
         pushed = ts(r["time"])
+    if "guest says type=clock phase=" in r["msg"]:
+        g = float(r["msg"].rsplit("=", 1)[1])
+        o = ts(r["time"]) - g
+        offset = o if offset is None else min(offset, o)
 running = None
 for line in open(d + "/ha.stdout.log"):
     e = json.loads(line)
     if e["status"].get("running"):
         running = ts(e["time"])
-print("%.3f %.3f %.3f %s" % (spawn - t0, running - mtime, stop_ret - exited,
-    "%.3f" % (running - pushed) if pushed else "n/a"))
+print("%.3f %.3f %.3f %s %.3f" % (spawn - t0, running - (ctime + offset),
+    stop_ret - exited, "%.3f" % (running - pushed) if pushed else "n/a",
+    b - a))
 PY
-read -r pre_qemu marker_ready stop_lat push_ready <"$T/lima.txt"
+read -r pre_qemu marker_ready stop_lat push_ready clock_err <"$T/lima.txt"
 python3 - "$dir" >"$T/argv.json" <<'PY'
 import json, sys
 args = {}
@@ -141,7 +151,8 @@ clima boot benchmark ($(nproc) cores, $(test -r /dev/kvm && echo "kvm?" || echo 
   difference (noisy, one boot each):         $(python3 -c "print('%+.2f' % ($lima_total - $bare_total))") s
   measured overheads in the limactl run:
     start -> QEMU spawned:                   $pre_qemu s
-    boot-done marker -> READY event:         $marker_ready s   (target <= 0.100; guest clock, offset-corrected by one ssh round trip)
+    boot-done marker -> READY event:         $marker_ready s   (target <= 0.100; marker ctime on the guest clock, offset from
+                                                     pushes over the virtio port; may read up to $clock_err s short)
     boot-done push arrives -> READY event:   $push_ready s   (host clock; negative: READY came first)
     QEMU exit -> limactl stop returns:       $stop_lat s   (target <= 0.100)
     hostagent RSS when idle:                 $rss KiB   (target <= 4096)
