@@ -191,18 +191,25 @@ boot_password() {
 	fi
 }
 
+# boot_reboot_if_required: reboots now if a step asked for it, before
+# later steps run for nothing (or fail: Alpine's 00-alpine-user-group
+# asks when cloud-init could not make the user yet).
+boot_reboot_if_required() {
+	[ -e "$LIMA_REBOOT_REQUIRED" ] || return 0
+	lima_log "A reboot is required; rebooting"
+	if lima_have systemctl; then systemctl reboot; else reboot; fi
+	exit "$CODE"
+}
+
 lima_log "Running boot scripts (IID $LIMA_CIDATA_IID)"
 boot_run_dir boot.essential.Linux
+boot_reboot_if_required
 if [ "${LIMA_CIDATA_PLAIN:-}" = 1 ]; then
 	lima_log "Plain mode. Skipping boot.Linux/*.sh"
 else
 	boot_run_dir boot.Linux
 fi
-if [ -e "$LIMA_REBOOT_REQUIRED" ]; then
-	lima_log "A reboot is required; rebooting"
-	if lima_have systemctl; then systemctl reboot; else reboot; fi
-	exit "$CODE"
-fi
+boot_reboot_if_required
 boot_data
 boot_yq
 boot_system
