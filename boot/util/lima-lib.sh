@@ -112,7 +112,9 @@ lima_pkg_install() {
 	elif lima_have zypper; then
 		zypper --non-interactive install -y "$@"
 	elif lima_have apk; then
-		apk add "$@"
+		# No index until `apk update` (cloud images ship none, and
+		# 10-alpine-prep may just have enabled community).
+		apk add "$@" || { apk update && apk add "$@"; }
 	else
 		lima_warn "no known package manager to install $*"
 		return 1
