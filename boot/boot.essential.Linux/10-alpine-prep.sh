@@ -20,11 +20,13 @@ if ! lima_have sudo; then
 fi
 
 # "!" in the password field locks the account; "*" only disables passwords.
+# (Not busybox's `passwd -u`: it turns a bare "!" into an empty password.)
 if awk -F: -v u="$LIMA_CIDATA_USER" '$1 == u && $2 ~ /^!/ { f = 1 }
 	END { exit !f }' /etc/shadow; then
 	lima_log "Unlocking $LIMA_CIDATA_USER for public key logins"
 	usermod -p '*' "$LIMA_CIDATA_USER" 2>/dev/null ||
-		passwd -u "$LIMA_CIDATA_USER" >/dev/null 2>&1 || :
+		printf '%s:*\n' "$LIMA_CIDATA_USER" | chpasswd -e ||
+		lima_warn "could not unlock $LIMA_CIDATA_USER"
 fi
 
 conf=/etc/ssh/sshd_config
