@@ -1,8 +1,9 @@
 #!/bin/sh
 # clima: provision scripts of mode "dependency" run first (a failure
 # stops here); then, unless one of them asked to skip it, install what
-# Lima needs and the guest lacks: sshfs for reverse-sshfs mounts and the
-# container tools' dependencies.  Nothing is installed when all is there.
+# Lima needs and the guest lacks: sshfs for reverse-sshfs mounts, iptables
+# for the DNS redirect and the container tools' dependencies.  Nothing is
+# installed when all is there.
 set -u
 # shellcheck source=../util/lima-lib.sh
 . "$LIMA_CIDATA_MNT/util/lima-lib.sh"
@@ -36,6 +37,11 @@ fi
 if [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ]; then
 	lima_have iptables || pkgs="$pkgs iptables"
 	lima_have tar || pkgs="$pkgs tar"
+elif { [ "${LIMA_CIDATA_UDP_DNS_LOCAL_PORT:-0}" != 0 ] ||
+	[ "${LIMA_CIDATA_TCP_DNS_LOCAL_PORT:-0}" != 0 ]; } &&
+	! lima_have iptables && ! lima_have nft; then
+	# The DNS redirect (09-host-dns-setup; 35 does it again) needs one.
+	pkgs="$pkgs iptables"
 fi
 if [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ] &&
 	[ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
