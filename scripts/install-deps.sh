@@ -10,7 +10,8 @@ pkgs="build-essential autoconf automake libtool pkg-config
  ca-certificates curl xz-utils zstd bzip2 gzip rsync"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev shellcheck python3 socat openssh-server mmdebstrap
- e2fsprogs fdisk dosfstools grub-pc-bin grub-efi-amd64-bin xorriso genisoimage"
+ e2fsprogs fdisk dosfstools grub-pc-bin grub-efi-amd64-bin xorriso genisoimage
+ busybox-static"
 fi
 
 SUDO=
