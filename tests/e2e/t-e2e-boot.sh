@@ -189,13 +189,16 @@ lc stop --force e2e
 t_rc 0 "stop --force"
 lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after stop --force"
+lc disk create d1 --size 1GiB
+t_rc 0 "an additional disk"
 lc edit e2e --set "del(.probes[1]) |
+    .additionalDisks = [\"d1\"] |
     .firmware.images = [{\"location\": \"http://127.0.0.1:$port/OVMF_CODE_4M.fd.gz\", \"arch\": \"x86_64\"}] |
     .video.display = \"vnc\" |
     .containerd.system = true |
     .containerd.archives = [{\"location\": \"http://127.0.0.1:$port/nerdctl-full-test-linux-amd64.tar.gz\", \"arch\": \"x86_64\", \"digest\": \"sha256:$archive_sum\"}] |
     .provision = [{\"mode\": \"dependency\", \"skipDefaultDependencyResolution\": true, \"script\": \"#!/bin/sh\\ntrue\"}]"
-t_rc 0 "drop the failing probe; UEFI code, VNC and containerd on"
+t_rc 0 "drop the failing probe; a disk, UEFI code, VNC and containerd on"
 run timeout 900 "$LIMACTL" start e2e
 t_rc 0 "start after recovery"
 t_grep err 'READY.' "READY again"
@@ -241,6 +244,16 @@ active
 active" "nerdctl installed, containerd and buildkit running"
 grep -q 'The optional requirement 2 of 3 is satisfied' "$dir/ha.stderr.log"
 t_ok $? "containerd's built-in requirements passed"
+# --- the additional disk: locked by the instance, formatted and mounted -----
+lc disk list --json
+grep -q '"name":"d1".*"instanceDir":"'"$dir"'"' "$T_TMP/out"
+t_ok $? "disk list shows d1 in use by e2e"
+t_is "$(readlink "$LIMA_HOME/_disks/d1/in_use_by")" "$dir" "in_use_by names the instance"
+run ssh -F "$dir/ssh.config" lima-e2e \
+    'findmnt -n -o SOURCE,FSTYPE /mnt/lima-d1; sudo blkid -o value -s LABEL /dev/vdb1'
+t_is "$(out)" "/dev/vdb1 ext4
+lima-d1" "d1 partitioned, formatted (label lima-d1) and mounted"
+
 # --- QEMU dies under a running instance: the hostagent reports and exits --
 qpid=$(cat "$dir/qemu.pid")
 hapid=$(cat "$dir/ha.pid")
@@ -257,5 +270,7 @@ lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after QEMU died"
 left=$(ls "$dir" | grep -E '\.(pid|sock)$|^vnc' || true)
 t_is "$left" "" "no pid file, socket or VNC file left after the crash"
+test ! -e "$LIMA_HOME/_disks/d1/in_use_by"
+t_ok $? "the disk is unlocked after the crash"
 
 t_done
