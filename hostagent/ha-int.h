@@ -111,6 +111,7 @@ struct hostagent {
 	struct timespec user_probe_t0; /* its first attempt */
 	struct ha_qmp *qmp;
 	struct ha_gaport *ga;
+	struct ha_dns *dns; /* hostResolver.enabled, else NULL */
 	struct ha_api *api;
 	struct events_writer *events;
 

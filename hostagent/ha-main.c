@@ -31,6 +31,7 @@
 #include "config/config.h"
 #include "events/events.h"
 #include "hostagent/ha-api.h"
+#include "hostagent/ha-dns.h"
 #include "hostagent/ha-files.h"
 #include "hostagent/ha-int.h"
 #include "hostagent/ha-proc.h"
@@ -423,6 +424,10 @@ ha_write_files(struct hostagent *ha, const struct hostagent_opts *opts,
 	ca.ssh_pubkeys = keys;
 	ca.nssh_pubkeys = nkeys;
 	ca.ssh_local_port = ha->ssh_port;
+	if (ha->dns != NULL) {
+		ca.udp_dns_port = ha_dns_udp_port(ha->dns);
+		ca.tcp_dns_port = ha_dns_tcp_port(ha->dns);
+	}
 	ca.debug = ha->debug;
 	ca.virtio_port = "io.lima-vm.guest_agent.0";
 	ca.boot_dir = opts->boot_dir;
@@ -586,6 +591,7 @@ hostagent_main(const struct hostagent_opts *opts)
 	struct config_env env;
 	struct ha_qmp_cbs qcbs;
 	struct ha_api_provider prov;
+	struct ha_dns_params dp;
 	char *cause = NULL, *path;
 	int ret;
 
@@ -620,6 +626,14 @@ hostagent_main(const struct hostagent_opts *opts)
 	else if ((ha->ssh_port = ha_free_port(&cause)) < 0)
 		goto fail;
 	ha_probes_init(ha);
+	if (ha->cfg->host_resolver.enabled == 1) {
+		memset(&dp, 0, sizeof dp);
+		dp.name = ha->name;
+		dp.ipv6 = ha->cfg->host_resolver.ipv6 == 1;
+		dp.hosts = &ha->cfg->host_resolver.hosts;
+		if ((ha->dns = ha_dns_new(&dp, &cause)) == NULL)
+			goto fail;
+	}
 	ha->iid = cidata_new_iid();
 	ha->sshopts = ha_make_sshopts(ha);
 	if (ha_write_files(ha, opts, &cause) != 0)
@@ -637,6 +651,8 @@ hostagent_main(const struct hostagent_opts *opts)
 		goto fail;
 	events_writer_set_cb(ha->events, ha_api_broadcast_cb, ha->api);
 	log_info("hostagent socket created at %s", ha->sockpath);
+	if (ha->dns != NULL && ha_dns_start(ha->dns, ha->base, &cause) != 0)
+		goto fail;
 
 	ha->sig_int = evsignal_new(ha->base, SIGINT, ha_signal_cb, ha);
 	ha->sig_term = evsignal_new(ha->base, SIGTERM, ha_signal_cb, ha);
@@ -706,6 +722,7 @@ hostagent_free(struct hostagent *ha)
 		ha_api_free(ha->api);
 	ha_qmp_free(ha->qmp);
 	ha_gaport_free(ha->ga);
+	ha_dns_free(ha->dns);
 	if (ha->jobs != NULL)
 		ha_jobs_free(ha->jobs);
 	if (ha->events != NULL)

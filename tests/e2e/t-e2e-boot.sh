@@ -85,6 +85,10 @@ mounts: []
 containerd:
   system: false
   user: false
+hostResolver:
+  hosts:
+    clima-static.test: 10.11.12.13
+    clima-alias.test: clima-static.test
 probes:
 - description: the boot marker is there
   script: |
@@ -142,6 +146,23 @@ run ssh -F "$dir/ssh.config" lima-e2e \
     'grep -c host.lima.internal /etc/hosts; sed -n /LIMA-START/p /etc/environment'
 t_is "$(out)" "1
 #LIMA-START" "/etc/hosts and /etc/environment set up"
+
+# The hostagent's DNS server, reached through the guest's DNAT of
+# 192.168.5.3:53 to the slirp gateway: names from hostResolver.hosts.
+grep -q 'DNS server listening on 127.0.0.1' "$dir/ha.stderr.log"
+t_ok $? "the hostagent's DNS server runs"
+udpport=$(isoinfo -R -i "$dir/cidata.iso" -x /lima.env |
+    sed -n 's/^LIMA_CIDATA_UDP_DNS_LOCAL_PORT=//p')
+case $udpport in ''|0) r=1 ;; *) r=0 ;; esac
+t_ok $r "lima.env carries the DNS server's UDP port ($udpport)"
+run ssh -F "$dir/ssh.config" lima-e2e \
+    "sudo iptables -t nat -S LIMADNS | grep -c 'DNAT --to-destination 192.168.5.2:$udpport'"
+t_is "$(out)" "1" "the guest redirects DNS to the hostagent"
+run ssh -F "$dir/ssh.config" lima-e2e \
+    'getent hosts clima-static.test clima-alias.test host.lima.internal'
+t_is "$(out)" "10.11.12.13     clima-static.test
+10.11.12.13     clima-alias.test
+192.168.5.2     host.lima.internal" "the guest resolves hostResolver.hosts through the hostagent"
 
 lc start e2e
 t_rc 0 "start on a running instance"
