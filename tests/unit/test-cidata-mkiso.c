@@ -3,8 +3,10 @@
  * test-cidata-mkiso LIMA_YAML PUBKEY_FILE INSTDIR ISO [UDP_PORT TCP_PORT]
  * loads LIMA_YAML for the running host (as `limactl start` would), takes
  * the one public key in PUBKEY_FILE and writes ISO with the boot scripts
- * of $top_srcdir/boot (and $CIDATA_GUEST_AGENT as lima-guestagent, if
- * set).  Prints the IID, the eth0 MAC and the user name on stdout.
+ * of $top_srcdir/boot (and $CIDATA_GUEST_AGENT as lima-guestagent, and
+ * $CIDATA_NERDCTL_ARCHIVE as nerdctl-full.tgz when containerd is on, if
+ * set and not empty).  Prints the IID, the eth0 MAC and the user name on
+ * stdout.
  */
 #include "config.h"
 
@@ -69,6 +71,9 @@ main(int argc, char **argv)
 	}
 	a.boot_dir = boot;
 	a.guest_agent = getenv("CIDATA_GUEST_AGENT");
+	a.nerdctl_archive = getenv("CIDATA_NERDCTL_ARCHIVE");
+	if (a.nerdctl_archive != NULL && *a.nerdctl_archive == '\0')
+		a.nerdctl_archive = NULL;
 	if (cidata_write(&a, argv[4], &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
