@@ -9,6 +9,9 @@ set -eu
 
 [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ] || exit 0
 [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ] || exit 0
+# Without systemd 40-install-containerd.sh installs nothing: no ranges
+# or sysctls for a rootless containerd that will not run.
+lima_is_systemd || exit 0
 user=$LIMA_CIDATA_USER
 
 # One 64 Ki range per file, added only when the user has none.
@@ -21,6 +24,7 @@ for f in /etc/subuid /etc/subgid; do
 done
 
 conf=/etc/sysctl.d/99-lima-rootless.conf
+mkdir -p /etc/sysctl.d
 cat >"$conf.lima-tmp" <<EOT
 # clima: written by cidata's 20-rootless-base.sh at every boot.
 net.ipv4.ping_group_range = 0 2147483647
@@ -29,6 +33,4 @@ EOT
 mv -f "$conf.lima-tmp" "$conf"
 sysctl -q -p "$conf" >/dev/null 2>&1 || lima_warn "sysctl -p $conf failed"
 
-if lima_is_systemd; then
-	loginctl enable-linger "$user" || lima_warn "enable-linger failed"
-fi
+loginctl enable-linger "$user" || lima_warn "enable-linger failed"
