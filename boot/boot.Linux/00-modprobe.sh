@@ -17,8 +17,9 @@ if { [ "${LIMA_CIDATA_UDP_DNS_LOCAL_PORT:-0}" != 0 ] ||
 	{ lima_have iptables || lima_have nft; }; then
 	mods="$mods nf_nat ip_tables iptable_nat nf_tables nft_nat"
 fi
-# containerd is set up only when cidata carries the nerdctl archive.
-if [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ]; then
+# containerd is set up only when cidata carries the nerdctl archive, and
+# only with systemd (40-install-containerd.sh).
+if [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ] && lima_is_systemd; then
 	mods="$mods overlay tun tap bridge veth br_netfilter ip6_tables"
 	mods="$mods iptable_filter xt_MASQUERADE xt_addrtype xt_comment"
 	mods="$mods xt_conntrack xt_mark xt_multiport xt_nat"

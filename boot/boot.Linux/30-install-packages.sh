@@ -22,6 +22,12 @@ if [ "${LIMA_CIDATA_SKIP_DEFAULT_DEPENDENCY_RESOLUTION:-}" = 1 ]; then
 	exit 0
 fi
 
+# containerd is set up only when cidata carries the nerdctl archive, and
+# only with systemd (40-install-containerd.sh): nothing to install else.
+ctd=
+if [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ] && lima_is_systemd; then
+	ctd=1
+fi
 pkgs=
 if [ "${LIMA_CIDATA_MOUNTTYPE:-}" = reverse-sshfs ] &&
 	[ "${LIMA_CIDATA_MOUNTS:-0}" -gt 0 ] && ! lima_have sshfs; then
@@ -33,8 +39,7 @@ if [ "${LIMA_CIDATA_MOUNTTYPE:-}" = reverse-sshfs ] &&
 		pkgs="$pkgs sshfs"
 	fi
 fi
-# containerd is set up only when cidata carries the nerdctl archive.
-if [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ]; then
+if [ -n "$ctd" ]; then
 	lima_have iptables || pkgs="$pkgs iptables"
 	lima_have tar || pkgs="$pkgs tar"
 elif { [ "${LIMA_CIDATA_UDP_DNS_LOCAL_PORT:-0}" != 0 ] ||
@@ -43,8 +48,7 @@ elif { [ "${LIMA_CIDATA_UDP_DNS_LOCAL_PORT:-0}" != 0 ] ||
 	# The DNS redirect (09-host-dns-setup; 35 does it again) needs one.
 	pkgs="$pkgs iptables"
 fi
-if [ -n "${LIMA_CIDATA_CONTAINERD_ARCHIVE:-}" ] &&
-	[ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
+if [ -n "$ctd" ] && [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
 	lima_have newuidmap || pkgs="$pkgs uidmap"
 	lima_have fusermount3 || pkgs="$pkgs fuse3"
 	if lima_have apt-get && [ ! -e /usr/lib/systemd/user/dbus.service ]; then
