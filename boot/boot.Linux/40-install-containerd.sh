@@ -101,8 +101,9 @@ if [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
 		lima_log "Setting up rootless containerd for $user"
 		as_user "$tool" install
 	fi
-	if have_unit buildkit &&
-		! as_user systemctl --user is-active -q buildkit.service; then
+	# With CONTAINERD_NAMESPACE set the tool names the unit after it.
+	if have_unit buildkit && ! as_user systemctl --user is-active -q \
+		default-buildkit.service; then
 		as_user env CONTAINERD_NAMESPACE=default \
 			"$tool" install-buildkit-containerd ||
 			lima_warn "rootless buildkit was not set up"
