@@ -92,8 +92,10 @@ if [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
 		sleep 1
 		i=$((i + 1))
 	done
+	# PATH through env: sudo -i runs a login shell, and its profile
+	# may set PATH again (Debian's /etc/profile does).
 	as_user() {
-		sudo -iu "$user" "XDG_RUNTIME_DIR=$rundir" \
+		sudo -iu "$user" "XDG_RUNTIME_DIR=$rundir" env \
 			"PATH=$prefix/bin:$prefix/sbin:/usr/bin:/bin:/usr/sbin:/sbin" \
 			"$@"
 	}
@@ -104,7 +106,7 @@ if [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
 	# With CONTAINERD_NAMESPACE set the tool names the unit after it.
 	if have_unit buildkit && ! as_user systemctl --user is-active -q \
 		default-buildkit.service; then
-		as_user env CONTAINERD_NAMESPACE=default \
+		as_user CONTAINERD_NAMESPACE=default \
 			"$tool" install-buildkit-containerd ||
 			lima_warn "rootless buildkit was not set up"
 	fi
