@@ -23,6 +23,7 @@ prefix=${LIMA_CIDATA_GUEST_INSTALL_PREFIX:-/usr/local}
 # (a new Lima or a changed containerd.archives) is unpacked again.
 stamp=$prefix/share/lima/nerdctl-full.cksum
 sum=$(cksum <"$archive")
+unpacked=
 if [ ! -x "$prefix/bin/nerdctl" ] || [ ! -f "$stamp" ] ||
 	[ "$(cat "$stamp")" != "$sum" ]; then
 	lima_log "Unpacking $archive into $prefix"
@@ -31,6 +32,7 @@ if [ ! -x "$prefix/bin/nerdctl" ] || [ ! -f "$stamp" ] ||
 	printf '%s\n' "$sum" >"$stamp.lima-tmp"
 	mv -f "$stamp.lima-tmp" "$stamp"
 	systemctl daemon-reload
+	unpacked=1
 fi
 
 # install_config PATH TEXT: writes PATH unless it exists (the user's).
@@ -73,6 +75,12 @@ imports = ["/etc/containerd/config.d/*.toml"]'
 		exit 1
 	fi
 	systemctl daemon-reload
+	# Enabled units may have started before us, on the old binaries:
+	# `enable --now` leaves running ones alone.
+	if [ -n "$unpacked" ]; then
+		# shellcheck disable=SC2086 # a word list
+		systemctl try-restart $units
+	fi
 	lima_log "Starting the system services:$units"
 	# shellcheck disable=SC2086 # a word list
 	systemctl enable --now $units
@@ -102,6 +110,10 @@ if [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
 	if ! as_user systemctl --user is-active -q containerd.service; then
 		lima_log "Setting up rootless containerd for $user"
 		as_user "$tool" install
+	elif [ -n "$unpacked" ]; then
+		# (the user's buildkit is PartOf containerd: restarted too)
+		lima_log "Restarting rootless containerd for $user"
+		as_user systemctl --user restart containerd.service
 	fi
 	# With CONTAINERD_NAMESPACE set the tool names the unit after it.
 	if have_unit buildkit && ! as_user systemctl --user is-active -q \
