@@ -59,16 +59,26 @@ imports = ["/etc/containerd/config.d/*.toml"]'
   namespace = "default"'
 	units=
 	for u in containerd buildkit stargz-snapshotter; do
-		if have_unit "$u" &&
-			[ ! -e "/etc/systemd/system/$u.service" ]; then
-			# systemd looks in /usr/local only: link other prefixes.
-			case $prefix in
-			/usr/local) ;;
-			*) ln -sf "$prefix/lib/systemd/system/$u.service" \
-				"/etc/systemd/system/$u.service" ;;
-			esac
+		have_unit "$u" || continue
+		units="$units $u"
+		# systemd looks in /usr/local only, and the units run
+		# /usr/local/bin/...: other prefixes get edited copies in
+		# /etc, made again at each boot (a unit of the user's, or
+		# a mask, is kept; ours go when the prefix is /usr/local).
+		src=$prefix/lib/systemd/system/$u.service
+		dst=/etc/systemd/system/$u.service
+		if [ -e "$dst" ] && ! grep -q '^# clima: from ' "$dst"; then
+			continue
 		fi
-		have_unit "$u" && units="$units $u"
+		if [ "$prefix" = /usr/local ]; then
+			rm -f "$dst"
+			continue
+		fi
+		{
+			printf '# clima: from %s\n' "$src"
+			sed "s|/usr/local/|$prefix/|g" "$src"
+		} >"$dst.lima-tmp"
+		mv -f "$dst.lima-tmp" "$dst"
 	done
 	if [ -z "$units" ]; then
 		lima_warn "the archive has no containerd.service"
