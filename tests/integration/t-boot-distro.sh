@@ -12,8 +12,12 @@
 # the host's /usr (read-only) with bash as /bin/sh, real useradd/usermod,
 # and stubs for dnf, systemctl, loginctl, nft and needs-restarting; two
 # boots, upgradePackages making the first one reboot.  cloud-init itself
-# is a stand-in (users and write_files only).  Stubs log their arguments
-# to /var/log/lima-test.log in the root; the test reads the roots after.
+# is a stand-in (users and write_files only).  Then both are started
+# again with containerd on and a stand-in nerdctl-full archive in cidata:
+# one boot for Alpine (no systemd: nothing installed), four for Fedora
+# (install, same archive, new archive, guestInstallPrefix).  Stubs log
+# their arguments to /var/log/lima-test.log in the root; the test reads
+# the roots after each run.
 set -eu
 
 LOG=/var/log/lima-test.log
@@ -27,11 +31,13 @@ guest() {
 		HOME=/root LANG=C "$@"
 }
 
-# --inner KIND ROOT CIDATA BOOTS: run inside `unshare --mount --pid`.
-# Mounts what the root needs, then BOOTS times: the cloud-init stand-in,
-# the per-boot hook (which execs boot.sh), a "reboot" (/run emptied).
+# --inner KIND ROOT CIDATA BOOTS [FIRST]: run inside `unshare --mount
+# --pid`.  Mounts what the root needs, then BOOTS times (numbered from
+# FIRST, 1 by default): the cloud-init stand-in, the per-boot hook (which
+# execs boot.sh), a "reboot" (/run emptied).
 if [ "${1:-}" = --inner ]; then
-	kind=$2 R=$3 cd=$4 boots=$5
+	kind=$2 R=$3 cd=$4 boots=$5 n=${6:-1}
+	boots=$((n + boots - 1))
 	for d in null zero full random urandom; do
 		: >"$R/dev/$d"
 		mount --bind "/dev/$d" "$R/dev/$d"
@@ -50,7 +56,6 @@ if [ "${1:-}" = --inner ]; then
 		mount --bind /usr "$R/.host/usr"
 		mount -o remount,bind,ro "$R/.host/usr"
 	fi
-	n=1
 	while [ "$n" -le "$boots" ]; do
 		if [ "$kind" = fedora ]; then
 			mkdir -p "$R/run/systemd/system"
@@ -140,7 +145,9 @@ common_root() {
 		"$r/etc/skel" "$r/usr/local/bin" "$r/usr/local/sbin"
 	chmod 1777 "$r/tmp"
 	chmod 0700 "$r/root"
+	# (stubs the user runs log too)
 	: >"$r$LOG"
+	chmod 0666 "$r$LOG"
 
 	# cloud-init's users and write_files modules, as far as Lima's
 	# user-data asks for them.  They run before boot.sh (and are not
@@ -283,8 +290,11 @@ EOF
 # cidata.iso from lima.yaml by the real writer, then its files as the
 # guest's mount shows them (root only, mode 0700).
 
-# mkcidata NAME UID [YAML]: $T_TMP/NAME.iso and $T_TMP/NAME.cidata.
+# mkcidata NAME UID [YAML [CONTAINERD [ARCHIVE]]]: $T_TMP/NAME.iso and
+# $T_TMP/NAME.cidata; CONTAINERD is lima.yaml's containerd (both off by
+# default), ARCHIVE the nerdctl-full archive given to the writer.
 mkcidata() {
+	ctd=${4:-"{system: false, user: false}"}
 	cat >"$T_TMP/$1.yaml" <<EOF
 images: [{location: "https://example.com/x.img"}]
 user:
@@ -293,7 +303,7 @@ user:
   home: /home/alice.linux
   shell: /bin/bash
   comment: Alice Liddell
-containerd: {system: false, user: false}
+containerd: $ctd
 mountType: reverse-sshfs
 mounts:
 - location: /tmp/lima
@@ -328,8 +338,8 @@ provision:
 ${3:-}
 EOF
 	run env top_srcdir="$top_srcdir" CIDATA_GUEST_AGENT="$T_TMP/agent" \
-		"$MKISO" "$T_TMP/$1.yaml" "$T_TMP/key.pub" "$T_TMP/inst-$1" \
-		"$T_TMP/$1.iso" 40053 40054
+		CIDATA_NERDCTL_ARCHIVE="${5:-}" "$MKISO" "$T_TMP/$1.yaml" \
+		"$T_TMP/key.pub" "$T_TMP/inst-$1" "$T_TMP/$1.iso" 40053 40054
 	t_rc 0 "$1: test-cidata-mkiso writes cidata.iso"
 	run xorriso -osirrox on -indev "$T_TMP/$1.iso" -extract / \
 		"$T_TMP/$1.cidata"
@@ -414,7 +424,8 @@ EOF
 	put "$A/sbin/apk" <<'EOF'
 #!/bin/sh
 # lima-test stub: logs; `update` indexes the repositories; `add` needs
-# an index of the current ones and installs sudo (the stand-in), sshfs.
+# an index of the current ones, knows Alpine's names of what boot/ may
+# ask for, and installs sudo (the stand-in), sshfs and iptables.
 echo "apk $*" >>/var/log/lima-test.log
 idx=/var/cache/apk/repositories
 case ${1:-} in
@@ -435,6 +446,18 @@ if ! cmp -s /etc/apk/repositories "$idx"; then
 		>>/var/log/lima-test.log
 	exit 1
 fi
+for p in "$@"; do
+	case $p in
+	-*) ;;
+	sudo | sshfs | iptables | ip6tables | tar | fuse3 | shadow-uidmap) ;;
+	*)
+		echo "ERROR: unable to select packages:" >&2
+		echo "  $p (no such package)" >&2
+		echo "apk-error: no such package $p" >>/var/log/lima-test.log
+		exit 1
+		;;
+	esac
+done
 for p in "$@"; do
 	case $p in
 	sudo)
@@ -652,7 +675,7 @@ build_fedora() {
 		[ -e "/usr/$d" ] && ln -s "usr/$d" "$F/$d"
 	done
 	ln -sf bash "$F/usr/bin/sh"
-	common_root "$F" modprobe
+	common_root "$F" "modprobe sysctl"
 	mkdir -p "$F/etc/ssh/sshd_config.d" "$F/etc/sudoers.d" \
 		"$F/etc/default" "$F/etc/systemd/system"
 	cp -a /etc/alternatives "$F/etc/"
@@ -704,20 +727,30 @@ EOF
 
 	put "$F/usr/bin/dnf" <<'EOF'
 #!/bin/sh
-# lima-test stub: logs; `install` of fuse-sshfs brings an sshfs.
+# lima-test stub: logs; `install` of fuse-sshfs brings an sshfs (and
+# fuse3's fusermount3), of iptables the iptables stub.
 echo "dnf $*" >>/var/log/lima-test.log
-case " $* " in
-*" install "*fuse-sshfs*)
-	printf '#!/bin/sh\necho "sshfs $*" >>/var/log/lima-test.log\n' \
-		>/usr/bin/sshfs
-	chmod 0755 /usr/bin/sshfs
-	;;
-esac
+case " $* " in *" install "*) ;; *) exit 0 ;; esac
+for p in "$@"; do
+	case $p in
+	fuse-sshfs)
+		for c in sshfs fusermount3; do
+			printf '#!/bin/sh\necho "%s $*" >>/var/log/lima-test.log\n' \
+				"$c" >"/usr/bin/$c"
+			chmod 0755 "/usr/bin/$c"
+		done
+		;;
+	iptables) cp /usr/local/libexec/lima-test/iptables /usr/sbin/iptables ;;
+	esac
+done
 exit 0
 EOF
 	put "$F/usr/bin/systemctl" <<'EOF'
 #!/bin/sh
 # lima-test stub: logs; Fedora's ssh unit is sshd.service, not ssh.
+# --user needs the user's manager (its socket in XDG_RUNTIME_DIR), and
+# there a unit is active when it is in ~/.config/systemd/user (the
+# rootless setup tool writes it, linger starts it at boot).
 echo "systemctl $*" >>/var/log/lima-test.log
 case "$*" in
 "reload ssh" | "reload ssh.service")
@@ -725,6 +758,16 @@ case "$*" in
 	exit 5
 	;;
 esac
+[ "${1:-}" = --user ] || exit 0
+if [ ! -S "${XDG_RUNTIME_DIR:-/nonexistent}/systemd/private" ]; then
+	echo "Failed to connect to bus: No medium found" >&2
+	exit 1
+fi
+if [ "$2" = is-active ]; then
+	for u in "$@"; do :; done
+	[ -f "$HOME/.config/systemd/user/$u" ]
+	exit
+fi
 exit 0
 EOF
 	put "$F/usr/bin/loginctl" <<'EOF'
@@ -743,6 +786,9 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$d/private" || exit 1
 fi
 exit 0
 EOF
+	# shadow-utils has these on Fedora.
+	stub "$F/usr/bin/newuidmap"
+	stub "$F/usr/bin/newgidmap"
 	# nftables, no iptables (Alpine gets the iptables path).
 	put "$F/usr/sbin/nft" <<'EOF'
 #!/bin/sh
@@ -1045,6 +1091,250 @@ t_is "$(grep -c '^loginctl terminate-user alice$' "$F$LOG")" 1 \
 line "$F$LOG" "loginctl enable-linger alice" \
 	"fedora: linger enabled for the user's systemd"
 hasnt "$F$LOG" "rc-" "fedora: no OpenRC"
+
+# ---------------------------------------------------------------------------
+# containerd: both instances started again with containerd on, so that
+# cidata carries a stand-in nerdctl-full archive: bin/nerdctl printing its
+# version, containerd and buildkitd that would sleep, the rootless setup
+# tool (it checks what the real one's init checks, logs its arguments and
+# who ran it, and writes the user unit it would) and the system units.
+# Alpine has no systemd: a warning, nothing installed.  Fedora: boot 3
+# installs (system and user mode), boot 4 finds it all done, boot 5 gets
+# a new archive, boot 6 a guestInstallPrefix (and, as Debian's does, an
+# /etc/profile that sets PATH for login shells).
+
+# mkarchive NAME VERSION: $T_TMP/NAME.tgz.
+mkarchive() {
+	d=$T_TMP/$1
+	mkdir -p "$d/bin" "$d/lib/systemd/system"
+	printf '#!/bin/sh\necho "nerdctl version %s"\n' "$2" >"$d/bin/nerdctl"
+	printf '#!/bin/sh\nexec sleep infinity\n' >"$d/bin/containerd"
+	cp "$d/bin/containerd" "$d/bin/buildkitd"
+	cp "$d/bin/containerd" "$d/bin/containerd-rootless.sh"
+	cat >"$d/bin/containerd-rootless-setuptool.sh" <<'EOF'
+#!/bin/sh
+# lima-test: stand-in for nerdctl's containerd-rootless-setuptool.sh.
+set -eu
+die() { echo "[ERROR] $*" >&2; exit 1; }
+[ "$(id -u)" != 0 ] || die "Refusing to install rootless containerd as root"
+bin=$(command -v containerd-rootless.sh) ||
+	die "containerd-rootless.sh needs to be present under \$PATH"
+systemctl --user show-environment >/dev/null 2>&1 ||
+	die "Needs systemd (systemctl --user)"
+[ -n "${XDG_RUNTIME_DIR:-}" ] && [ -w "$XDG_RUNTIME_DIR" ] ||
+	die "XDG_RUNTIME_DIR is not set, does not exist, or is not writable"
+echo "setuptool $* user=$(id -un) HOME=$HOME" \
+	"XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" \
+	"CONTAINERD_NAMESPACE=${CONTAINERD_NAMESPACE:-} bin=${bin%/*}" \
+	>>/var/log/lima-test.log
+case $1 in
+install) unit=containerd.service ;;
+install-buildkit-containerd)
+	unit=${CONTAINERD_NAMESPACE:+$CONTAINERD_NAMESPACE-}buildkit.service ;;
+*) die "unknown command $1" ;;
+esac
+mkdir -p "$HOME/.config/systemd/user"
+printf '[Service]\nExecStart=%s\n' "$bin" \
+	>"$HOME/.config/systemd/user/$unit"
+EOF
+	chmod 0755 "$d/bin/"*
+	for u in containerd:containerd buildkit:buildkitd; do
+		printf '[Service]\nExecStart=/usr/local/bin/%s\n[Install]\nWantedBy=multi-user.target\n' \
+			"${u#*:}" >"$d/lib/systemd/system/${u%%:*}.service"
+	done
+	tar -C "$d" --owner=0 --group=0 -czf "$T_TMP/$1.tgz" bin lib
+}
+mkarchive ctd1 1.0.0-clima-test
+mkarchive ctd2 2.0.0-clima-test
+BOTH="{system: true, user: true}"
+mkcidata actd 1000 "" "$BOTH" "$T_TMP/ctd1.tgz"
+mkcidata fctd1 501 "" "$BOTH" "$T_TMP/ctd1.tgz"
+mkcidata fctd2 501 "" "$BOTH" "$T_TMP/ctd2.tgz"
+mkcidata fctd3 501 "guestInstallPrefix: /opt/clima" "$BOTH" \
+	"$T_TMP/ctd2.tgz"
+t_ok "$(status cmp -s "$T_TMP/ctd1.tgz" "$T_TMP/fctd1.cidata/nerdctl-full.tgz")" \
+	"containerd: cidata carries the archive as nerdctl-full.tgz"
+line "$T_TMP/fctd1.cidata/lima.env" \
+	"LIMA_CIDATA_CONTAINERD_ARCHIVE=nerdctl-full.tgz" \
+	"containerd: lima.env names it"
+mkcidata ctdoff 501 "" "" "$T_TMP/ctd1.tgz"
+t_ok "$(status [ ! -e "$T_TMP/ctdoff.cidata/nerdctl-full.tgz" ])" \
+	"containerd: no archive in cidata with containerd off"
+hasnt "$T_TMP/ctdoff.cidata/lima.env" "LIMA_CIDATA_CONTAINERD_ARCHIVE" \
+	"containerd: nor in lima.env"
+
+# A user's own buildkitd.toml, and a subgid range keyed by uid.
+mkdir -p "$F/etc/buildkit"
+echo "# alice's buildkitd.toml" >"$F/etc/buildkit/buildkitd.toml"
+echo "501:100000:65536" >"$F/etc/subgid"
+
+# boot KIND ROOT CIDATA N: boot N of ROOT from CIDATA; what the stubs
+# logged in that boot goes to /var/log/lima-test.N.log.
+boot() {
+	run ns /bin/sh "$self" --inner "$1" "$2" "$T_TMP/$3.cidata" 1 "$4"
+	t_rc 0 "$1: boot $4 in a private namespace"
+	awk -v b="=== boot $4" '$0 == b { f = 1; next } /^=== boot / { f = 0 }
+		f' "$2$LOG" >"$2/var/log/lima-test.$4.log"
+}
+
+# done_ok NAME ROOT N CIDATA: boot N ran to its end, cleanly.
+done_ok() {
+	boot_ok "$1" "$2" "$3"
+	has "$2/var/log/boot.$3.log" "Boot scripts done, exit code 0" \
+		"$1: boot $3: boot.sh reached its end"
+	t_is "$(cat "$2/var/log/lima-boot-done.$3" 2>/dev/null)" \
+		"$(sed -n 's/^LIMA_CIDATA_IID=//p' "$T_TMP/$4.cidata/lima.env")" \
+		"$1: boot $3: /run/lima-boot-done holds the IID"
+}
+# unpacked NAME ROOT PREFIX ARCHIVE VERSION: what ARCHIVE unpacked.
+unpacked() {
+	p=$2$3
+	t_is "$(sh "$p/bin/nerdctl" 2>&1)" "nerdctl version $5" \
+		"$1: $3/bin/nerdctl of the archive"
+	t_is "$(mode "$p/bin/nerdctl") $(owner "$p/bin/nerdctl")" "755 0" \
+		"$1: $3/bin/nerdctl is root's, 0755"
+	for f in bin/containerd bin/buildkitd bin/containerd-rootless.sh \
+		bin/containerd-rootless-setuptool.sh \
+		lib/systemd/system/containerd.service \
+		lib/systemd/system/buildkit.service; do
+		t_ok "$(status cmp -s "$T_TMP/$4/$f" "$p/$f")" \
+			"$1: $3/$f unpacked"
+	done
+	t_is "$(cat "$p/share/lima/nerdctl-full.cksum" 2>/dev/null)" \
+		"$(cksum <"$T_TMP/$4.tgz")" "$1: $3: the archive's cksum kept"
+}
+
+echo "# containerd: alpine, boot 3 (no systemd)"
+boot alpine "$A" actd 3
+LA=$A/var/log/lima-test.3.log
+done_ok alpine "$A" 3 actd
+has "$A/var/log/boot.3.log" \
+	"WARNING: containerd needs systemd; not installing it" \
+	"alpine: containerd skipped with a warning"
+t_ok "$(status [ ! -e "$A/usr/local/bin/nerdctl" ])" \
+	"alpine: nothing unpacked"
+t_ok "$(status [ ! -e "$A/usr/local/share/lima" ])" "alpine: no cksum stamp"
+t_ok "$(status [ ! -e "$A/etc/containerd" ])" "alpine: no containerd config"
+t_ok "$(status [ ! -e "$A/etc/subuid" ])" \
+	"alpine: no subuid range for a rootless containerd it will not run"
+t_ok "$(status [ ! -e "$A/etc/sysctl.d/99-lima-rootless.conf" ])" \
+	"alpine: no rootless sysctl file"
+hasnt "$LA" "apk " "alpine: no packages for containerd (uidmap has no such name)"
+
+echo "# containerd: fedora, boot 3 (first install, system and user mode)"
+boot fedora "$F" fctd1 3
+L=$F/var/log/lima-test.3.log
+done_ok fedora "$F" 3 fctd1
+for m in overlay br_netfilter xt_MASQUERADE; do
+	line "$L" "modprobe -q $m" "fedora: module $m loaded"
+done
+line "$L" "dnf install -y iptables" \
+	"fedora: iptables installed (newuidmap and fusermount3 there)"
+t_is "$(cat "$F/etc/subuid" 2>/dev/null)" "alice:524288:65536" \
+	"fedora: subuid range added for alice"
+t_is "$(cat "$F/etc/subgid")" "501:100000:65536" \
+	"fedora: subgid range by uid kept, none added"
+t_is "$(grep -v '^#' "$F/etc/sysctl.d/99-lima-rootless.conf" 2>/dev/null)" \
+	"net.ipv4.ping_group_range = 0 2147483647
+net.ipv4.ip_unprivileged_port_start = 0" "fedora: rootless sysctl file"
+line "$L" "sysctl -q -p /etc/sysctl.d/99-lima-rootless.conf" \
+	"fedora: sysctl file applied"
+line "$L" "loginctl enable-linger alice" "fedora: linger enabled"
+before "$L" "loginctl enable-linger alice" "setuptool install " \
+	"fedora: linger before the rootless setup"
+has "$F/var/log/boot.3.log" \
+	"Unpacking /mnt/lima-cidata/nerdctl-full.tgz into /usr/local" \
+	"fedora: boot 3 unpacks the archive"
+unpacked fedora "$F" /usr/local ctd1 1.0.0-clima-test
+t_is "$(cat "$F/etc/containerd/config.toml" 2>/dev/null)" 'version = 2
+# clima: the default configuration, plus whatever config.d holds.
+imports = ["/etc/containerd/config.d/*.toml"]' \
+	"fedora: /etc/containerd/config.toml written"
+t_is "$(cat "$F/etc/buildkit/buildkitd.toml")" "# alice's buildkitd.toml" \
+	"fedora: the user's buildkitd.toml kept"
+line "$L" "systemctl enable --now containerd buildkit" \
+	"fedora: system containerd and buildkit enabled and started"
+t_ok "$(status [ ! -e "$F/etc/systemd/system/containerd.service" ])" \
+	"fedora: /usr/local's units used where they are"
+line "$L" "setuptool install user=alice HOME=/home/alice.linux XDG_RUNTIME_DIR=/run/user/501 CONTAINERD_NAMESPACE= bin=/usr/local/bin" \
+	"fedora: rootless setup run as alice, with XDG_RUNTIME_DIR"
+line "$L" "setuptool install-buildkit-containerd user=alice HOME=/home/alice.linux XDG_RUNTIME_DIR=/run/user/501 CONTAINERD_NAMESPACE=default bin=/usr/local/bin" \
+	"fedora: rootless buildkit set up, namespace default"
+has "$L" "sudo -iu alice XDG_RUNTIME_DIR=/run/user/501 " \
+	"fedora: the setup tool through sudo -iu"
+for u in containerd default-buildkit; do
+	t_is "$(owner "$F/home/alice.linux/.config/systemd/user/$u.service")" \
+		501 "fedora: alice's $u.service"
+done
+
+echo "# containerd: fedora, boot 4 (the same archive)"
+boot fedora "$F" fctd1 4
+L=$F/var/log/lima-test.4.log
+done_ok fedora "$F" 4 fctd1
+hasnt "$F/var/log/boot.4.log" "Unpacking" "fedora: boot 4 unpacks nothing"
+unpacked fedora "$F" /usr/local ctd1 1.0.0-clima-test
+t_is "$(grep -c '^alice:' "$F/etc/subuid")" 1 "fedora: one subuid line"
+t_is "$(wc -l <"$F/etc/subgid")" 1 "fedora: one subgid line"
+has "$F/etc/containerd/config.toml" "# clima: the default configuration" \
+	"fedora: config.toml still there"
+t_is "$(cat "$F/etc/buildkit/buildkitd.toml")" "# alice's buildkitd.toml" \
+	"fedora: buildkitd.toml still alice's"
+line "$L" "systemctl enable --now containerd buildkit" \
+	"fedora: boot 4 enables and starts the system services"
+hasnt "$L" "try-restart" "fedora: boot 4 restarts no system service"
+hasnt "$L" "systemctl --user restart" "fedora: nor the user's"
+hasnt "$L" "setuptool" \
+	"fedora: boot 4 leaves the rootless setup (its units are active)"
+line "$L" "loginctl enable-linger alice" "fedora: linger again"
+
+echo "# containerd: fedora, boot 5 (a new archive)"
+boot fedora "$F" fctd2 5
+L=$F/var/log/lima-test.5.log
+done_ok fedora "$F" 5 fctd2
+has "$F/var/log/boot.5.log" \
+	"Unpacking /mnt/lima-cidata/nerdctl-full.tgz into /usr/local" \
+	"fedora: boot 5 unpacks the new archive"
+unpacked fedora "$F" /usr/local ctd2 2.0.0-clima-test
+before "$L" "systemctl try-restart containerd buildkit" \
+	"systemctl enable --now containerd buildkit" \
+	"fedora: running system services restarted on the new binaries"
+line "$L" "systemctl --user restart containerd.service" \
+	"fedora: and the user's containerd (its buildkit is PartOf it)"
+hasnt "$L" "setuptool" "fedora: no new rootless setup"
+
+echo "# containerd: fedora, boot 6 (guestInstallPrefix /opt/clima)"
+# As after `containerd-rootless-setuptool.sh uninstall`; and Debian's
+# /etc/profile (what sudo -i runs) sets PATH.
+rm -f "$F/home/alice.linux/.config/systemd/user/"*
+printf 'PATH=/usr/local/bin:/usr/bin:/bin\nexport PATH\n' >"$F/etc/profile"
+boot fedora "$F" fctd3 6
+rm -f "$F/etc/profile"
+L=$F/var/log/lima-test.6.log
+done_ok fedora "$F" 6 fctd3
+has "$F/var/log/boot.6.log" \
+	"Unpacking /mnt/lima-cidata/nerdctl-full.tgz into /opt/clima" \
+	"fedora: boot 6 unpacks into the prefix"
+unpacked fedora "$F" /opt/clima ctd2 2.0.0-clima-test
+for u in containerd:containerd buildkit:buildkitd; do
+	line "$F/etc/systemd/system/${u%%:*}.service" \
+		"ExecStart=/opt/clima/bin/${u#*:}" \
+		"fedora: ${u%%:*}.service runs /opt/clima/bin/${u#*:}"
+done
+t_is "$(head -n 1 "$F/etc/systemd/system/containerd.service")" \
+	"# clima: from /opt/clima/lib/systemd/system/containerd.service" \
+	"fedora: the copy says where it comes from"
+line "$L" "systemctl enable --now containerd buildkit" \
+	"fedora: boot 6 enables and starts the system services"
+line "$L" "setuptool install user=alice HOME=/home/alice.linux XDG_RUNTIME_DIR=/run/user/501 CONTAINERD_NAMESPACE= bin=/opt/clima/bin" \
+	"fedora: the prefix's setup tool finds its containerd-rootless.sh"
+has "$L" "setuptool install-buildkit-containerd user=alice" \
+	"fedora: and sets up buildkit"
+line "$F/home/alice.linux/.config/systemd/user/containerd.service" \
+	"ExecStart=/opt/clima/bin/containerd-rootless.sh" \
+	"fedora: alice's containerd.service runs the prefix's"
+line "$F/etc/systemd/system/lima-guestagent.service" \
+	"ExecStart=/opt/clima/bin/lima-guestagent daemon --socket-owner 501" \
+	"fedora: the guest agent in the prefix too"
 
 echo "# run time: $(($(date +%s) - T0)) s"
 t_done
