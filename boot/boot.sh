@@ -142,14 +142,15 @@ boot_user() {
 	[ -f "$1" ] || return 0
 	rundir=/run/user/$LIMA_CIDATA_UID
 	if lima_is_systemd; then
-		# The user's systemd instance (linger or login) owns rundir.
+		# The user's systemd instance (linger or login) owns rundir;
+		# polled every 0.1 s for at most a minute.
 		i=0
-		while [ ! -S "$rundir/systemd/private" ] && [ "$i" -lt 60 ]; do
+		while [ ! -S "$rundir/systemd/private" ] && [ "$i" -lt 600 ]; do
 			if [ "$i" -eq 0 ]; then
 				loginctl enable-linger "$LIMA_CIDATA_USER" \
 					>/dev/null 2>&1 || :
 			fi
-			sleep 1
+			sleep 0.1
 			i=$((i + 1))
 		done
 	fi

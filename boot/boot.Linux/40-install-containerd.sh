@@ -104,12 +104,37 @@ if [ "${LIMA_CIDATA_CONTAINERD_USER:-}" = 1 ]; then
 		lima_warn "$tool is missing from the archive"
 		exit 1
 	fi
-	# The user's manager (linger, 20-rootless-base.sh) must be up.
+	# The user's manager (linger, 20-rootless-base.sh) must be up;
+	# polled every 0.1 s for at most a minute.
 	i=0
-	while [ ! -S "$rundir/systemd/private" ] && [ "$i" -lt 60 ]; do
-		sleep 1
+	while [ ! -S "$rundir/systemd/private" ] && [ "$i" -lt 600 ]; do
+		sleep 0.1
 		i=$((i + 1))
 	done
+	# Where AppArmor restricts unprivileged user namespaces (Ubuntu
+	# 23.10 and later), rootlesskit needs a profile that allows them.
+	restrict=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+	if [ "$(cat "$restrict" 2>/dev/null)" = 1 ] &&
+		lima_have apparmor_parser; then
+		rk=$prefix/bin/rootlesskit
+		prof=/etc/apparmor.d/clima-rootlesskit
+		cat >"$prof.lima-tmp" <<EOT
+# clima: written by cidata's 40-install-containerd.sh at every boot.
+abi <abi/4.0>,
+include <tunables/global>
+
+profile clima-rootlesskit "$rk" flags=(unconfined) {
+  userns,
+}
+EOT
+		if ! cmp -s "$prof.lima-tmp" "$prof"; then
+			mv -f "$prof.lima-tmp" "$prof"
+			apparmor_parser -r "$prof" ||
+				lima_warn "could not load $prof"
+		else
+			rm -f "$prof.lima-tmp"
+		fi
+	fi
 	# PATH through env: sudo -i runs a login shell, and its profile
 	# may set PATH again (Debian's /etc/profile does).
 	as_user() {
