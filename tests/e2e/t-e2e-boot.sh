@@ -177,7 +177,7 @@ echo "# stop: $((t1 - t0)) s"
 t_grep err 'The instance e2e has shut down' "shut down message"
 lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after stop"
-left=$(ls "$dir" | grep -E '\.(pid|sock)$' || true)
+left=$(find "$dir" -maxdepth 1 \( -name '*.pid' -o -name '*.sock' \) -printf '%f\n')
 t_is "$left" "" "no pid file or socket left"
 pgrep -f "$dir/" >/dev/null 2>&1 && r=1 || r=0
 t_ok $r "no process of the instance left"
@@ -289,7 +289,7 @@ tail -n 1 "$dir/ha.stdout.log" | grep -q '"exiting":true,"errors":\["QEMU exited
 t_ok $? "the exiting event says QEMU was killed"
 lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after QEMU died"
-left=$(ls "$dir" | grep -E '\.(pid|sock)$|^vnc' || true)
+left=$(find "$dir" -maxdepth 1 \( -name '*.pid' -o -name '*.sock' -o -name 'vnc*' \) -printf '%f\n')
 t_is "$left" "" "no pid file, socket or VNC file left after the crash"
 test ! -e "$LIMA_HOME/_disks/d1/in_use_by"
 t_ok $? "the disk is unlocked after the crash"
