@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/run.h"
 
 struct cli_flag_value {
 	const struct cli_flag *flag;
@@ -138,8 +139,8 @@ char *cli_not_found(const char *);
 /* execvp, or a fatal error. */
 void cli_exec(char *const *) __attribute__((__noreturn__));
 #define CLI_RUN_CAPTURE_MAX (1024 * 1024) /* bytes kept per stream */
-#define CLI_RUN_QUIET       0x1 /* stdout and stderr not captured: /dev/null */
-#define CLI_RUN_NULL_STDIN  0x2
+#define CLI_RUN_QUIET       RUN_QUIET /* not captured: /dev/null */
+#define CLI_RUN_NULL_STDIN  RUN_NULL_STDIN
 /*
  * Runs argv (PATH searched) and waits.  Returns its exit status (128+N
  * when killed by signal N), or -1 with *cause if it could not run.

@@ -8,10 +8,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli-int.h"
+#include "common/run.h"
 #include "common/xmalloc.h"
 
 void
@@ -180,153 +178,29 @@ cli_exec(char *const *argv)
 	cli_fatal("fork/exec %s: %s", argv[0], strerror(errno));
 }
 
-/* A captured stream; bytes past CLI_RUN_CAPTURE_MAX are read and dropped. */
-struct cli_run_buf {
-	char *data;
-	size_t len;
-};
-
-static void
-cli_run_append(struct cli_run_buf *b, const char *p, size_t n)
-{
-	if (b->len + n > CLI_RUN_CAPTURE_MAX)
-		n = CLI_RUN_CAPTURE_MAX - b->len;
-	if (n == 0)
-		return;
-	b->data = xrealloc(b->data, b->len + n + 1);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-/* Between fork and exec: async-signal-safe calls only. */
-static void __attribute__((__noreturn__))
-cli_run_child(char *const *argv, int flags, int out, int err, int report)
-{
-	int null, e;
-
-	if (flags & (CLI_RUN_NULL_STDIN | CLI_RUN_QUIET)) {
-		null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null == -1)
-			goto fail;
-		if ((flags & CLI_RUN_NULL_STDIN) && dup2(null, 0) == -1)
-			goto fail;
-		if ((flags & CLI_RUN_QUIET) && out == -1 && dup2(null, 1) == -1)
-			goto fail;
-		if ((flags & CLI_RUN_QUIET) && err == -1 && dup2(null, 2) == -1)
-			goto fail;
-	}
-	if (out != -1 && dup2(out, 1) == -1)
-		goto fail;
-	if (err != -1 && dup2(err, 2) == -1)
-		goto fail;
-	signal(SIGPIPE, SIG_DFL);
-	execvp(argv[0], argv);
-fail:
-	e = errno;
-	if (write(report, &e, sizeof e) == -1)
-		_exit(127);
-	_exit(127);
-}
-
 int
 cli_run(char *const *argv, int flags, char **outp, char **errp, char **cause)
 {
-	struct cli_run_buf bufs[2] = { { NULL, 0 }, { NULL, 0 } };
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, px[2] = { -1, -1 };
-	struct pollfd pfd[2];
-	char buf[4096], *cmd;
-	int status, exec_errno = 0, ret = -1, i;
-	ssize_t r;
-	pid_t pid;
+	struct run_req req;
+	char *cmd;
+	int ret, e;
 
 	cmd = cli_argv_join(argv);
 	log_debug("%s: running %s", __func__, cmd);
-	if ((outp != NULL && pipe2(po, O_CLOEXEC) == -1) ||
-	    (errp != NULL && pipe2(pe, O_CLOEXEC) == -1) ||
-	    pipe2(px, O_CLOEXEC) == -1) {
-		xasprintf(cause, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	if ((pid = fork()) == -1) {
-		xasprintf(cause, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		cli_run_child(argv, flags, po[1], pe[1], px[1]);
-	if (po[1] != -1)
-		close(po[1]);
-	if (pe[1] != -1)
-		close(pe[1]);
-	close(px[1]);
-	po[1] = pe[1] = px[1] = -1;
-
-	pfd[0].fd = po[0];
-	pfd[1].fd = pe[0];
-	while (pfd[0].fd != -1 || pfd[1].fd != -1) {
-		pfd[0].events = pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			if (pfd[i].fd == -1 || pfd[i].revents == 0)
-				continue;
-			r = read(pfd[i].fd, buf, sizeof buf);
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				pfd[i].fd = -1; /* closed at out: */
-				continue;
-			}
-			cli_run_append(&bufs[i], buf, (size_t)r);
-		}
-	}
-	do
-		r = read(px[0], &exec_errno, sizeof exec_errno);
-	while (r == -1 && errno == EINTR);
-	if (r != sizeof exec_errno)
-		exec_errno = 0;
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			xasprintf(cause, "waitpid: %s", strerror(errno));
-			goto out;
-		}
-	}
-	if (exec_errno == ENOENT) {
+	memset(&req, 0, sizeof req);
+	req.argv = argv;
+	req.flags = flags;
+	req.out = outp;
+	req.out_max = CLI_RUN_CAPTURE_MAX;
+	req.err = errp;
+	req.err_max = CLI_RUN_CAPTURE_MAX;
+	ret = run_wait(&req, &e, cause);
+	if (ret == -1 && e == ENOENT)
 		*cause = cli_not_found(argv[0]);
-		goto out;
-	}
-	if (exec_errno != 0) {
-		xasprintf(
-		    cause, "fork/exec %s: %s", argv[0], strerror(exec_errno));
-		goto out;
-	}
-	if (WIFSIGNALED(status))
-		ret = 128 + WTERMSIG(status);
-	else
-		ret = WEXITSTATUS(status);
-	log_debug("%s: %s: exit status %d", __func__, cmd, ret);
-	if (outp != NULL) {
-		*outp = bufs[0].data != NULL ? bufs[0].data : xstrdup("");
-		bufs[0].data = NULL;
-	}
-	if (errp != NULL) {
-		*errp = bufs[1].data != NULL ? bufs[1].data : xstrdup("");
-		bufs[1].data = NULL;
-	}
-out:
-	for (i = 0; i < 2; i++) {
-		if (po[i] != -1)
-			close(po[i]);
-		if (pe[i] != -1)
-			close(pe[i]);
-		if (px[i] != -1)
-			close(px[i]);
-	}
-	free(bufs[0].data);
-	free(bufs[1].data);
+	else if (ret == -1 && e != 0)
+		xasprintf(cause, "fork/exec %s: %s", argv[0], strerror(e));
+	else if (ret != -1)
+		log_debug("%s: %s: exit status %d", __func__, cmd, ret);
 	free(cmd);
 	return ret;
 }
