@@ -638,8 +638,8 @@ ha_dns_sock_state_cb(void *data, ares_socket_t fd, int readable,
 	event_add(s->ev, NULL);
 }
 
-static int
-ha_dns_bind(int type, int *port, char **cause)
+int
+ha_bind_loopback(int type, int *port, char **cause)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof sin;
@@ -654,14 +654,29 @@ ha_dns_bind(int type, int *port, char **cause)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0 ||
-	    (type == SOCK_STREAM && listen(fd, 16) != 0)) {
-		xasprintf(cause, "DNS server: cannot listen on 127.0.0.1: %s",
+	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
+		xasprintf(cause, "cannot bind a port on 127.0.0.1: %s",
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
 	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static int
+ha_dns_bind(int type, int *port, char **cause)
+{
+	int fd;
+
+	if ((fd = ha_bind_loopback(type, port, cause)) < 0)
+		return -1;
+	if (type == SOCK_STREAM && listen(fd, 16) != 0) {
+		xasprintf(cause, "DNS server: cannot listen on 127.0.0.1: %s",
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 

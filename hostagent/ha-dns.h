@@ -43,6 +43,13 @@ int ha_dns_start(struct ha_dns *, struct event_base *, char **cause);
 void ha_dns_free(struct ha_dns *);
 
 /*
+ * A socket of type (SOCK_STREAM, SOCK_DGRAM) bound to 127.0.0.1 on a
+ * free port, which *port gets; close-on-exec, non-blocking.  The fd, or
+ * -1 and *cause.  (Also how ha-main.c picks the SSH port.)
+ */
+int ha_bind_loopback(int type, int *port, char **cause);
+
+/*
  * A reply of len bytes cut to HA_DNS_UDP_MAX in place: the answers that
  * fit stay, the other sections go, TC is set.  Returns the new length
  * (len when it fitted).  For the UDP listener, and for tests.

@@ -41,24 +41,10 @@
 static int
 ha_free_port(char **cause)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-	int fd, port = -1;
+	int fd, port;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		xasprintf(cause, "socket: %s", strerror(errno));
+	if ((fd = ha_bind_loopback(SOCK_STREAM, &port, cause)) < 0)
 		return -1;
-	}
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
-		xasprintf(cause, "cannot find a free port: %s",
-		    strerror(errno));
-	else
-		port = ntohs(sin.sin_port);
 	close(fd);
 	return port;
 }
