@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,17 +105,106 @@ cmd_list_print_node(const struct node *n, const char *format)
 	free(s);
 }
 
+/* The table's columns, in order. */
+enum {
+	COL_NAME, COL_STATUS, COL_SSH, COL_VMTYPE, COL_ARCH, COL_CPUS,
+	COL_MEMORY, COL_DISK, COL_DIR, COL_N
+};
+#define CMD_LIST_COL_WIDTH 8 /* Lima's budget per column on a terminal */
+
+struct cmd_list_row {
+	char *col[COL_N];
+};
+
+/* The terminal's width when stdout is one, else 0. */
+static int
+cmd_list_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0)
+		return 0;
+	return ws.ws_col;
+}
+
+/* 1 when every row has the same text in column c (and, if want, it). */
+static int
+cmd_list_same(struct cmd_list_row *rows, size_t n, int c, const char *want)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].col[c], rows[0].col[c]) != 0)
+			return 0;
+	}
+	return n > 0 && (want == NULL || strcmp(rows[0].col[c], want) == 0);
+}
+
+/*
+ * Lima's table on a narrow terminal: VMTYPE goes when every instance has
+ * the same, ARCH when every one is the host's, then DIR, each only when
+ * the columns left would not fit 8 characters apiece.  Never with
+ * --all-fields, never when stdout is not a terminal.
+ */
+static void
+cmd_list_table(struct cmd_list_row *rows, size_t n, int all)
+{
+	struct cli_table *t;
+	struct utsname u;
+	int width = all ? 0 : cmd_list_width(), hide[COL_N], cols, c;
+	char *line, *tmp;
+	size_t i;
+
+	memset(hide, 0, sizeof hide);
+	if (width > 0) {
+		cols = 5; /* NAME, and STATUS and SSH at two each */
+		if ((cols + 7) * CMD_LIST_COL_WIDTH > width)
+			hide[COL_VMTYPE] = cmd_list_same(rows, n, COL_VMTYPE,
+			    NULL);
+		if (!hide[COL_VMTYPE])
+			cols++;
+		if ((cols + 6) * CMD_LIST_COL_WIDTH > width && uname(&u) == 0)
+			hide[COL_ARCH] = cmd_list_same(rows, n, COL_ARCH,
+			    u.machine);
+		if (!hide[COL_ARCH])
+			cols++;
+		cols += 3; /* CPUS, MEMORY, DISK */
+		hide[COL_DIR] = (cols + 2) * CMD_LIST_COL_WIDTH > width;
+	}
+	t = cli_table_new(4, 4);
+	for (i = 0; i <= n; i++) {
+		static const char *hdr[COL_N] = { "NAME", "STATUS", "SSH",
+			"VMTYPE", "ARCH", "CPUS", "MEMORY", "DISK", "DIR" };
+
+		line = NULL;
+		for (c = 0; c < COL_N; c++) {
+			if (hide[c])
+				continue;
+			xasprintf(&tmp, "%s%s%s", line != NULL ? line : "",
+			    line != NULL ? "\t" : "",
+			    i == 0 ? hdr[c] : rows[i - 1].col[c]);
+			free(line);
+			line = tmp;
+		}
+		cli_table_add(t, line);
+		free(line);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+}
+
 static int
 cmd_list_exec(struct cmd_ctx *ctx)
 {
 	const char *format = cmd_flag_str(ctx, "format"), *home;
-	char **names, **yqs, **filters, *cause = NULL, *yq = NULL, *s, *line;
-	char *mem, *disk, *dir;
-	size_t nnames, nyq, nfilters, i, j;
+	char **names, **yqs, **filters, *cause = NULL, *yq = NULL, *s;
+	char *mem, *disk;
+	size_t nnames, nyq, nfilters, i, j, nrows = 0;
 	struct store_inst *inst;
 	struct gotmpl *tmpl = NULL;
 	struct expr *filter = NULL, *yqe = NULL;
-	struct cli_table *table = NULL;
+	struct cmd_list_row *rows = NULL;
 	struct node *data, **outs;
 	size_t nouts;
 	int quiet = cmd_flag_bool(ctx, "quiet"), unmatched = 0, match;
@@ -199,11 +291,8 @@ cmd_list_exec(struct cmd_ctx *ctx)
 			printf("%s\n", names[i]);
 		goto out;
 	}
-	if (is_table && !quiet) {
-		table = cli_table_new(4, 4);
-		cli_table_add(table, "NAME\tSTATUS\tSSH\tVMTYPE\tARCH\tCPUS\t"
-				     "MEMORY\tDISK\tDIR");
-	}
+	if (is_table && !quiet)
+		rows = xcalloc(nnames + 1, sizeof *rows);
 	for (i = 0; i < nnames; i++) {
 		inst = store_inspect(home, names[i], NULL, &cause);
 		if (inst == NULL) {
@@ -243,21 +332,25 @@ cmd_list_exec(struct cmd_ctx *ctx)
 		}
 		if (quiet) {
 			printf("%s\n", inst->name);
-		} else if (table != NULL) {
+		} else if (rows != NULL) {
+			char **col = rows[nrows++].col;
+
 			mem = units_bytes_size(inst->memory);
 			disk = units_bytes_size(inst->disk);
-			dir = cmd_list_tilde(inst->dir);
-			xasprintf(&line, "%s\t%s\t%s:%d\t%s\t%s\t%d\t%s\t%s\t%s",
-			    inst->name, inst->status, inst->ssh_address != NULL ?
-			    inst->ssh_address : "127.0.0.1",
-			    inst->ssh_local_port, inst->vm_type ? inst->vm_type :
-			    "", inst->arch ? inst->arch : "", inst->cpus,
-			    inst->memory ? mem : "", inst->disk ? disk : "", dir);
-			cli_table_add(table, line);
-			free(line);
+			col[COL_NAME] = xstrdup(inst->name);
+			col[COL_STATUS] = xstrdup(inst->status);
+			xasprintf(&col[COL_SSH], "%s:%d",
+			    inst->ssh_address != NULL ? inst->ssh_address :
+			    "127.0.0.1", inst->ssh_local_port);
+			col[COL_VMTYPE] = xstrdup(inst->vm_type ? inst->vm_type :
+			    "");
+			col[COL_ARCH] = xstrdup(inst->arch ? inst->arch : "");
+			xasprintf(&col[COL_CPUS], "%d", inst->cpus);
+			col[COL_MEMORY] = xstrdup(inst->memory ? mem : "");
+			col[COL_DISK] = xstrdup(inst->disk ? disk : "");
+			col[COL_DIR] = cmd_list_tilde(inst->dir);
 			free(mem);
 			free(disk);
-			free(dir);
 		} else if (tmpl != NULL) {
 			struct node *gdata = store_inst_to_node(inst, 1);
 
@@ -282,10 +375,14 @@ cmd_list_exec(struct cmd_ctx *ctx)
 		node_free(data);
 		store_inst_free(inst);
 	}
-	if (table != NULL)
-		cli_table_print(table, stdout);
+	if (rows != NULL)
+		cmd_list_table(rows, nrows, cmd_flag_bool(ctx, "all-fields"));
 out:
-	cli_table_free(table);
+	for (i = 0; i < nrows; i++) {
+		for (j = 0; j < COL_N; j++)
+			free(rows[i].col[j]);
+	}
+	free(rows);
 	gotmpl_free(tmpl);
 	expr_free(filter);
 	expr_free(yqe);

@@ -31,6 +31,28 @@ t_is "$(out | head -n 1)" \
 out | grep -q "^alpha    Stopped    127.0.0.1:0    qemu      x86_64    2       1GiB      1GiB    /"
 t_ok $? "table row"
 
+# On a narrow terminal Lima hides the columns that say nothing new:
+# VMTYPE (all qemu), ARCH (all the host's), then DIR.  script(1) gives
+# limactl a terminal of the width asked for.
+if command -v script >/dev/null 2>&1 && [ "$(uname -m)" = x86_64 ]; then
+	tty_list() {
+		script -qec "stty cols $1 rows 24; \"$LIMACTL\" list $2" \
+		    /dev/null </dev/null | tr -d '\r' | head -n 1 | sed 's/ *$//'
+	}
+	t_is "$(tty_list 200 '')" \
+	    "NAME     STATUS     SSH            VMTYPE    ARCH      CPUS    MEMORY    DISK    DIR" \
+	    "a wide terminal shows every column"
+	t_is "$(tty_list 80 '')" \
+	    "NAME     STATUS     SSH            CPUS    MEMORY    DISK    DIR" \
+	    "at 80 columns VMTYPE and ARCH go"
+	t_is "$(tty_list 72 '')" \
+	    "NAME     STATUS     SSH            CPUS    MEMORY    DISK" \
+	    "at 72 columns DIR goes too"
+	t_is "$(tty_list 72 --all-fields)" \
+	    "NAME     STATUS     SSH            VMTYPE    ARCH      CPUS    MEMORY    DISK    DIR" \
+	    "--all-fields keeps them"
+fi
+
 lc ls -q
 t_is "$(out)" "alpha
 beta" "ls -q prints names in order"
