@@ -48,6 +48,17 @@ const char *cli_lima_home(void);
 const char *cli_instance_arg(struct cmd_ctx *, int i);
 /* Whether the user can be asked questions. */
 int cli_is_tty(void);
+/*
+ * A menu on the terminal: question, then options (def marked first);
+ * the chosen index, or -1 when the user gave up (^C, ^D) or there is no
+ * terminal.  cli-select.c.
+ */
+int cli_select(const char *question, const char *const *options, size_t n,
+    size_t def);
+/* $VISUAL/$EDITOR on text under a header for NAME; the new text. */
+char *cli_edit_in_editor(const char *name, const char *text, size_t len);
+/* 1 if the text has nothing but comments and blank lines (cmd-edit.c). */
+int cli_yaml_is_empty(const char *);
 /* Reads a whole file or stdin ("-"); NULL with *cause on failure. */
 char *cli_read_file(const char *, size_t *, char **cause);
 

@@ -70,6 +70,79 @@ cmd_create_list_templates(void)
 	tmpl_dirs_free(dirs);
 }
 
+enum { CMD_CREATE_PROCEED, CMD_CREATE_EDITED, CMD_CREATE_OTHER,
+	CMD_CREATE_EXIT };
+
+/* Lima's template picker: "template:NAME" in *next, or 0 if none. */
+static int
+cmd_create_pick_template(char **next)
+{
+	struct tmpl_dirs *dirs = cli_tmpl_dirs();
+	char **names, **shown;
+	size_t n, i, m = 0;
+	int c;
+
+	names = tmpl_list(dirs, &n);
+	tmpl_dirs_free(dirs);
+	shown = xcalloc(n + 1, sizeof *shown);
+	for (i = 0; i < n; i++) {
+		if (names[i][0] != '_' && strstr(names[i], "/_") == NULL)
+			shown[m++] = names[i];
+	}
+	c = cli_select("Choose a template", (const char *const *)shown, m,
+	    0);
+	if (c >= 0)
+		xasprintf(next, "template:%s", shown[c]);
+	free(shown);
+	tmpl_list_free(names, n);
+	return c >= 0;
+}
+
+/*
+ * Lima's menu before an instance is created on a terminal: proceed, edit
+ * the YAML first, pick another template, or leave.
+ */
+static int
+cmd_create_menu(const char *name, char **yaml, char **next)
+{
+	static const char *const opts[] = {
+		"Proceed with the current configuration",
+		"Open an editor to review or modify the current configuration",
+		"Choose another template (docker, fedora, alpine, ...)",
+		"Exit",
+	};
+	char *q, *edited;
+	int i;
+
+	xasprintf(&q, "Creating an instance %s", cli_q(name));
+	for (;;) {
+		i = cli_select(q, opts, sizeof opts / sizeof *opts, 0);
+		if (i == 0)
+			break;
+		if (i == 1) {
+			edited = cli_edit_in_editor(name, *yaml, strlen(*yaml));
+			if (cli_yaml_is_empty(edited))
+				cli_fatal("Aborting, as requested by saving "
+					  "the file with empty content");
+			free(*yaml);
+			*yaml = edited;
+			free(q);
+			return CMD_CREATE_EDITED;
+		}
+		if (i == 2) {
+			if (cmd_create_pick_template(next)) {
+				free(q);
+				return CMD_CREATE_OTHER;
+			}
+			continue;
+		}
+		free(q);
+		return CMD_CREATE_EXIT;
+	}
+	free(q);
+	return CMD_CREATE_PROCEED;
+}
+
 /*
  * Loads or creates the instance for create/start.  Returns the instance
  * name (the caller's); *created is 1 when a new instance was written.
@@ -80,8 +153,9 @@ cli_create_or_load(struct cmd_ctx *ctx, int for_start, int *created)
 	const char *arg = ctx->argc > 0 ? ctx->argv[0] : NULL;
 	const char *locator, *home = cli_lima_home(), *what = NULL;
 	char *name = NULL, *cause = NULL, *yaml = NULL, *dir = NULL;
-	char *archive = NULL;
+	char *archive = NULL, *chosen = NULL, *next = NULL;
 	char **exprs = NULL;
+	int edited = 0;
 	size_t nexprs = 0;
 	struct tmpl *t = NULL;
 	struct node *doc = NULL;
@@ -129,6 +203,7 @@ cli_create_or_load(struct cmd_ctx *ctx, int for_start, int *created)
 		locator = arg;
 	}
 
+render:
 	t = cli_template_load(locator, 0, &cause);
 	if (t == NULL)
 		cli_fatal("%s", cause);
@@ -168,10 +243,43 @@ cli_create_or_load(struct cmd_ctx *ctx, int for_start, int *created)
 	if (!cli_is_tty())
 		log_info("Terminal is not available, proceeding without "
 			 "opening an editor");
+	else if (strcmp(t->location, "-") != 0) {
+		switch (cmd_create_menu(name, &yaml, &next)) {
+		case CMD_CREATE_EXIT:
+			exit(0);
+		case CMD_CREATE_OTHER:
+			/* Start over from the chosen template. */
+			free(chosen);
+			chosen = next;
+			locator = chosen;
+			node_free(doc);
+			doc = NULL;
+			tmpl_free(t);
+			t = NULL;
+			cli_strv_free(exprs, nexprs);
+			exprs = NULL;
+			nexprs = 0;
+			free(yaml);
+			yaml = NULL;
+			goto render;
+		case CMD_CREATE_EDITED:
+			edited = 1;
+			break;
+		default:
+			break;
+		}
+	}
 	cfg = cli_config_load_buf(name, yaml, strlen(yaml),
 	    strcmp(t->location, "-") == 0 ? "stdin" : t->location, 1, &cause);
-	if (cfg == NULL)
+	if (cfg == NULL) {
+		char *why = NULL;
+
+		if (edited && store_write_file_atomic("lima.REJECTED.yaml",
+		    yaml, strlen(yaml), 0644, &why) == 0)
+			cli_fatal("the YAML is invalid, saved the buffer as "
+				  "`lima.REJECTED.yaml`: %s", cause);
 		cli_fatal("%s", cause);
+	}
 	if (store_ensure_user_key(home, &cause) != 0)
 		cli_fatal("%s", cause);
 	if (store_instance_create(home, name, yaml, strlen(yaml), &cause) != 0)
@@ -198,6 +306,7 @@ out:
 	node_free(doc);
 	tmpl_free(t);
 	cli_strv_free(exprs, nexprs);
+	free(chosen);
 	free(yaml);
 	free(dir);
 	free(cause);

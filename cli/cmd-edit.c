@@ -32,8 +32,8 @@ static const char cmd_edit_header[] =
     "# and an empty file will abort the edit.\n\n";
 
 /* Runs $EDITOR on text; returns the new text (the caller's). */
-static char *
-cmd_edit_editor(const char *name, const char *text, size_t len)
+char *
+cli_edit_in_editor(const char *name, const char *text, size_t len)
 {
 	char tmpl[] = "/tmp/lima-edit.XXXXXX.yaml", *head, *cause = NULL;
 	char *buf, *argv[6];
@@ -80,8 +80,8 @@ cmd_edit_editor(const char *name, const char *text, size_t len)
 }
 
 /* 1 if the text has nothing but comments and blank lines. */
-static int
-cmd_edit_is_empty(const char *s)
+int
+cli_yaml_is_empty(const char *s)
 {
 	const char *line = s;
 
@@ -148,8 +148,8 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 		    nexprs, &yaml, &cause) != 0)
 			cli_fatal("%s", cause);
 	} else if (cli_is_tty()) {
-		yaml = cmd_edit_editor(name, old, len);
-		if (cmd_edit_is_empty(yaml))
+		yaml = cli_edit_in_editor(name, old, len);
+		if (cli_yaml_is_empty(yaml))
 			cli_fatal("Aborting, as requested by saving the file "
 				  "with empty content");
 	} else

@@ -45,6 +45,49 @@ cmp -s "$T_TMP/mine.yaml" "$LIMA_HOME/mine/lima.yaml"
 t_ok $? "stored lima.yaml is the user's text"
 t_is "$(cat "$LIMA_HOME/_config/user.pub")" "$key1" "user key created once"
 
+# --- the menu on a terminal (script(1) gives limactl one) ------------------
+if command -v script >/dev/null 2>&1; then
+	tty_create() { # KEYS NAME [ENV...]
+		keys=$1 n=$2
+		shift 2
+		printf "$keys" | env "$@" script -qec \
+		    "\"$LIMACTL\" create --name=$n \"$T_TMP/mine.yaml\"" \
+		    /dev/null >"$T_TMP/tty.out" 2>&1 || true
+	}
+	tty_create '\r' menu1
+	grep -q 'Creating an instance `menu1`' "$T_TMP/tty.out"
+	t_ok $? "the menu asks on a terminal"
+	test -f "$LIMA_HOME/menu1/lima.yaml"
+	t_ok $? "Enter proceeds"
+	tty_create '\033[B\033[B\033[B\r' menu2
+	test ! -e "$LIMA_HOME/menu2"
+	t_ok $? "Exit creates nothing"
+	printf '#!/bin/sh\nsed -i "s/^cpus: 1/cpus: 3/" "$1"\n' >"$T_TMP/ed.sh"
+	chmod +x "$T_TMP/ed.sh"
+	tty_create '\033[B\r' menu3 EDITOR="$T_TMP/ed.sh"
+	grep -q '^cpus: 3$' "$LIMA_HOME/menu3/lima.yaml"
+	t_ok $? "the editor's change is created"
+	printf '#!/bin/sh\nprintf "# nothing\\n" >"$1"\n' >"$T_TMP/ed.sh"
+	tty_create '\033[B\r' menu4 EDITOR="$T_TMP/ed.sh"
+	grep -q 'Aborting, as requested by saving the file with empty content' \
+	    "$T_TMP/tty.out"
+	t_ok $? "an emptied file aborts"
+	test ! -e "$LIMA_HOME/menu4"
+	t_ok $? "nothing created after an abort"
+	printf '#!/bin/sh\nprintf "cpus: [\\n" >"$1"\n' >"$T_TMP/ed.sh"
+	(cd "$T_TMP" && tty_create '\033[B\r' menu5 EDITOR="$T_TMP/ed.sh")
+	grep -q 'the YAML is invalid, saved the buffer as `lima.REJECTED.yaml`' \
+	    "$T_TMP/tty.out"
+	t_ok $? "invalid YAML from the editor is refused"
+	test -f "$T_TMP/lima.REJECTED.yaml"
+	t_ok $? "and saved as lima.REJECTED.yaml"
+	tty_create '\033[B\033[B\r\r\033[A\r' menu6
+	grep -q 'Choose a template' "$T_TMP/tty.out"
+	t_ok $? "another template can be picked"
+	test ! -e "$LIMA_HOME/menu6"
+	t_ok $? "then Exit (up from the first option) creates nothing"
+fi
+
 # --- containerd: the nerdctl archive is fetched at create ----------------
 printf 'fake archive\n' >"$T_TMP/nerdctl-full.tar.gz"
 asum=$(sha256sum "$T_TMP/nerdctl-full.tar.gz" | cut -d' ' -f1)
