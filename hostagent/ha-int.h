@@ -162,6 +162,15 @@ struct ha_gaport *ha_gaport_new(struct hostagent *, const char *path);
 void ha_gaport_free(struct ha_gaport *);
 
 /* ha-main.c */
+/*
+ * Pieces of hostagent_main's setup, also for tests/unit/test-ha-boot.c:
+ * ha->probes from ha->cfg (freed by hostagent_free); the ssh options
+ * (the caller's, sshopts_free); the inotify watch on ha->dir that turns
+ * ssh.sock appearing into HA_IN_MASTER_UP (needs ha->base).
+ */
+void ha_probes_init(struct hostagent *);
+struct sshopts *ha_make_sshopts(struct hostagent *);
+void ha_inotify_start(struct hostagent *);
 void ha_shutdown_qemu(struct hostagent *);
 void ha_cleanup_and_exit(struct hostagent *);
 void hostagent_free(struct hostagent *);

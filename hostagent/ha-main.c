@@ -275,6 +275,19 @@ ha_inotify_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Watches DIR: ssh.sock appearing is HA_IN_MASTER_UP (ha_inotify_cb). */
+void
+ha_inotify_start(struct hostagent *ha)
+{
+	ha->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ha->inotify_fd != -1 &&
+	    inotify_add_watch(ha->inotify_fd, ha->dir, IN_CREATE) != -1) {
+		ha->inotify_ev = event_new(ha->base, ha->inotify_fd,
+		    EV_READ | EV_PERSIST, ha_inotify_cb, ha);
+		event_add(ha->inotify_ev, NULL);
+	}
+}
+
 static int
 ha_api_info(void *arg, struct node **out, char **cause)
 {
@@ -438,7 +451,7 @@ out:
  * (its boot script ran before boot-done, so these hold at once or never),
  * then the template's probes.
  */
-static void
+void
 ha_probes_init(struct hostagent *ha)
 {
 	const struct lima_config *cfg = ha->cfg;
@@ -500,7 +513,8 @@ ha_probes_free(struct hostagent *ha)
 	free(ha->probes);
 }
 
-static struct sshopts *
+/* Lima's options for this instance: _config/user, DIR/ssh.sock. */
+struct sshopts *
 ha_make_sshopts(struct hostagent *ha)
 {
 	struct sshopts_params p;
@@ -649,13 +663,7 @@ hostagent_main(const struct hostagent_opts *opts)
 	evsignal_add(ha->sig_chld, NULL);
 	ha->stop_timer = evtimer_new(ha->base, ha_stop_timer_cb, ha);
 	ha_boot_timers_init(ha);
-	ha->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ha->inotify_fd != -1 &&
-	    inotify_add_watch(ha->inotify_fd, ha->dir, IN_CREATE) != -1) {
-		ha->inotify_ev = event_new(ha->base, ha->inotify_fd,
-		    EV_READ | EV_PERSIST, ha_inotify_cb, ha);
-		event_add(ha->inotify_ev, NULL);
-	}
+	ha_inotify_start(ha);
 
 	ha_boot_step(ha, HA_IN_START);
 	if (ha_start_qemu(ha, &cause) != 0)
