@@ -158,22 +158,20 @@ ha_probe_timer_cb(evutil_socket_t fd, short what, void *arg)
 	ha_boot_step(arg, HA_IN_PROBE_TIMER);
 }
 
-/* What a probe reads back: the marker file's content. */
-struct ha_probe_out {
-	struct hostagent *ha;
-	char line[128];
-	int got;
-};
-
+/*
+ * A probe's first stdout line is the marker file's content.  It is kept
+ * in ha, not in a per-probe allocation: a probe still in flight when the
+ * loop ends is freed by hostagent_free without its done callback.
+ */
 static void
 ha_probe_line_cb(struct ha_job *job, int fd, const char *line, size_t len,
     void *arg)
 {
-	struct ha_probe_out *o = arg;
+	struct hostagent *ha = arg;
 
-	if (fd == 1 && !o->got) {
-		snprintf(o->line, sizeof o->line, "%s", line);
-		o->got = 1;
+	if (fd == 1 && job == ha->probe && !ha->probe_got) {
+		snprintf(ha->probe_line, sizeof ha->probe_line, "%s", line);
+		ha->probe_got = 1;
 	} else if (fd == 2)
 		log_debug("probe: %s", line);
 }
@@ -181,20 +179,19 @@ ha_probe_line_cb(struct ha_job *job, int fd, const char *line, size_t len,
 static void
 ha_probe_done_cb(struct ha_job *job, int status, void *arg)
 {
-	struct ha_probe_out *o = arg;
-	struct hostagent *ha = o->ha;
+	struct hostagent *ha = arg;
 	int match;
 
 	if (ha->probe != job) {
 		/* A waiter made redundant by a push: nothing to do. */
-		free(o);
 		return;
 	}
 	ha->probe = NULL;
-	match = status == 0 && o->got && strcmp(o->line, ha->iid) == 0;
+	match = status == 0 && ha->probe_got &&
+	    strcmp(ha->probe_line, ha->iid) == 0;
 	log_debug("%s: probe in state %s: status %d, read \"%s\"", __func__,
-	    ha_state_name(ha->state), status, o->got ? o->line : "");
-	free(o);
+	    ha_state_name(ha->state), status,
+	    ha->probe_got ? ha->probe_line : "");
 	if (match && ha->state == HA_STATE_SSH_WAIT)
 		ha_boot_step(ha, HA_IN_SSH_READY);
 	else if (match && ha->state == HA_STATE_BOOT_WAIT)
@@ -222,7 +219,6 @@ ha_probe_abandon(struct hostagent *ha)
 static void
 ha_probe_run(struct hostagent *ha)
 {
-	struct ha_probe_out *o;
 	const char *marker;
 	char **argv, *cmd, *cause = NULL;
 	int use_master;
@@ -257,14 +253,12 @@ ha_probe_run(struct hostagent *ha)
 		return;
 	argv = ha_ssh_argv(ha, use_master, cmd);
 	free(cmd);
-	o = xcalloc(1, sizeof *o);
-	o->ha = ha;
+	ha->probe_got = 0;
 	ha->probe = ha_job_start(ha->jobs, (const char *const *)argv, NULL,
 	    use_master ? HA_JOB_SPAWN_STDIN : 0, ha_probe_line_cb,
-	    ha_probe_done_cb, o, &cause);
+	    ha_probe_done_cb, ha, &cause);
 	ha_argv_free(argv);
 	if (ha->probe == NULL) {
-		free(o);
 		ha_boot_fail(ha, "cannot run ssh: %s (hint: install "
 				 "openssh-client)", cause);
 		free(cause);

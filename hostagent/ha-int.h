@@ -98,6 +98,8 @@ struct hostagent {
 	struct ha_job *qemu;
 	struct ha_job *master;
 	struct ha_job *probe; /* in-flight readiness probe, or NULL */
+	char probe_line[128]; /* its first stdout line (the marker) */
+	int probe_got;	      /* probe_line is set */
 	int master_restarts;
 	int pushed_boot_done; /* the guest pushed boot-done with our IID */
 	/*
