@@ -712,6 +712,8 @@ done:
 void
 hostagent_free(struct hostagent *ha)
 {
+	size_t i;
+
 	if (ha->api != NULL)
 		ha_api_free(ha->api);
 	ha_qmp_free(ha->qmp);
@@ -749,6 +751,9 @@ hostagent_free(struct hostagent *ha)
 	sshopts_free(ha->sshopts);
 	free(ha->qemu_last_error);
 	free(ha->failure);
+	for (i = 0; i < ha->nerrors; i++)
+		free(ha->errors[i]);
+	free(ha->errors);
 	free(ha->iid);
 	free(ha->name);
 	free(ha->dir);
