@@ -403,7 +403,7 @@ ha_user_probe_done_cb(struct ha_job *job, int status, void *arg)
 	if (ha->user_probe < ha->nbuiltin_probes &&
 	    timeout > HA_BUILTIN_PROBE_TIMEOUT_SEC)
 		timeout = HA_BUILTIN_PROBE_TIMEOUT_SEC;
-	if (now.tv_sec - ha->user_probe_t0.tv_sec < timeout) {
+	if (ha_elapsed(&ha->user_probe_t0, &now) < timeout) {
 		ha_probe_schedule(ha, 0);
 		return;
 	}
