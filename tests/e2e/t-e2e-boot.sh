@@ -263,6 +263,8 @@ run ssh -F "$dir/ssh.config" lima-e2e \
 t_is "$(out)" "nerdctl version 0.0.0-clima-test
 active
 active" "nerdctl installed, containerd and buildkit running"
+run env LIMA_INSTANCE=e2e LIMACTL="$LIMACTL" "$top_srcdir/cli/nerdctl.lima" --version
+t_is "$(out)" "nerdctl version 0.0.0-clima-test" "nerdctl.lima runs nerdctl in the instance"
 grep -q 'The optional requirement 2 of 3 is satisfied' "$dir/ha.stderr.log"
 t_ok $? "containerd's built-in requirements passed"
 # --- the additional disk: locked by the instance, formatted and mounted -----
