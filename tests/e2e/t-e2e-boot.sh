@@ -164,6 +164,18 @@ t_is "$(out)" "10.11.12.13     clima-static.test
 10.11.12.13     clima-alias.test
 192.168.5.2     host.lima.internal" "the guest resolves hostResolver.hosts through the hostagent"
 
+# A second hostagent for a running instance is refused, and leaves the
+# first one's files alone.
+hapid=$(cat "$dir/ha.pid")
+run timeout 30 "$LIMACTL" hostagent --pidfile "$dir/ha.pid" \
+    --socket "$T_TMP/second.sock" e2e
+t_rc 1 "a second hostagent is refused"
+t_grep err "another hostagent may already be running with pid $hapid" \
+    "the refusal names the running one"
+t_is "$(cat "$dir/ha.pid")" "$hapid" "ha.pid still names the first one"
+test -S "$dir/ha.sock" && kill -0 "$hapid"
+t_ok $? "the first hostagent and its socket are still there"
+
 lc start e2e
 t_rc 0 "start on a running instance"
 t_grep err 'The instance `e2e` is already running.' "already running message"
@@ -187,6 +199,19 @@ t_ok $? "exiting event written"
 # --- a SIGKILLed hostagent: Broken, then stop --force and start again -------
 # A probe that keeps failing makes the start degraded (exit 1), with the
 # probe's hint in the errors; the instance still runs.
+# Stale files, as after a host crash, never block a start (the restart
+# below starts over them).
+stale() {
+	echo 999999 >"$dir/ha.pid"
+	echo 999998 >"$dir/qemu.pid"
+	rm -f "$dir/ha.sock"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+	    "$dir/ha.sock"
+}
+stale
+lc list e2e --format '{{.Status}}'
+t_is "$(out)" "Stopped" "stale pid files and socket: Stopped"
+stale
 LIMA_PROBE_TIMEOUT=2
 export LIMA_PROBE_TIMEOUT
 run timeout 900 "$LIMACTL" restart e2e --set \
