@@ -29,7 +29,7 @@
 
 static const char *const ha_state_names[] = {
 	"init", "qemu-starting", "ssh-wait", "master-wait", "boot-wait",
-	"probes", "running", "stopping", "exiting"
+	"routines", "probes", "running", "stopping", "exiting"
 };
 
 const char *
@@ -671,15 +671,24 @@ ha_boot_step(struct hostagent *ha, enum ha_input in)
 			log_info("The guest has booted (%.3fs since the "
 				 "hostagent started)", ha_elapsed(&ha->t0,
 				 &ha->phases[ha->nphases - 1].end));
-			if (ha->nprobes > 0) {
-				ha->state = HA_STATE_PROBES;
-				ha_phase_begin(ha, "the optional requirements");
-				ha_user_probe_begin(ha, 0);
+			ha->state = HA_STATE_ROUTINES;
+			if (ha_routines_start(ha) > 0)
 				break;
-			}
-			ha->state = HA_STATE_RUNNING;
-			ha_emit_running(ha);
+			ha_boot_step(ha, HA_IN_ROUTINES_DONE);
 		}
+		break;
+	case HA_STATE_ROUTINES:
+		if (in != HA_IN_ROUTINES_DONE)
+			break;
+		ha_phase_end(ha);
+		if (ha->nprobes > 0) {
+			ha->state = HA_STATE_PROBES;
+			ha_phase_begin(ha, "the optional requirements");
+			ha_user_probe_begin(ha, 0);
+			break;
+		}
+		ha->state = HA_STATE_RUNNING;
+		ha_emit_running(ha);
 		break;
 	case HA_STATE_PROBES:
 		if (in == HA_IN_PROBE_TIMER)
@@ -716,7 +725,7 @@ ha_status_node(struct hostagent *ha)
 		node_seq_append(list, p);
 	}
 	node_map_set(n, "phases", list);
-	node_map_set(n, "forwards", node_new_seq());
+	node_map_set(n, "forwards", ha_forwards_node(ha));
 	return n;
 }
 

@@ -44,6 +44,7 @@ enum ha_state {
 	HA_STATE_SSH_WAIT,	/* VM running, waiting for a login */
 	HA_STATE_MASTER_WAIT,	/* control master starting */
 	HA_STATE_BOOT_WAIT,	/* waiting for /run/lima-boot-done */
+	HA_STATE_ROUTINES,	/* static/socket forwards, copyToHost */
 	HA_STATE_PROBES,	/* the template's readiness probes */
 	HA_STATE_RUNNING,
 	HA_STATE_STOPPING,	/* powerdown sent */
@@ -62,7 +63,8 @@ enum ha_input {
 	HA_IN_PUSH,	   /* the guest pushed a marker: probe now */
 	HA_IN_STOP,	   /* SIGINT/SIGTERM */
 	HA_IN_QEMU_EXITED,
-	HA_IN_FAIL	   /* ha->failure says why */
+	HA_IN_FAIL,	   /* ha->failure says why */
+	HA_IN_ROUTINES_DONE /* the last forward or copy finished */
 };
 
 #define HA_PHASES_MAX 16
@@ -102,6 +104,11 @@ struct hostagent {
 	int probe_got;	      /* probe_line is set */
 	int master_restarts;
 	int pushed_boot_done; /* the guest pushed boot-done with our IID */
+	struct ha_forward *forwards; /* ha-forward.c */
+	size_t nforwards;
+	struct ha_copy *copies;
+	size_t ncopies;
+	size_t routines_pending;
 	/*
 	 * The optional requirements after boot: the built-in ones (owned)
 	 * then the template's probes (borrowed from cfg).
@@ -156,6 +163,20 @@ const char *ha_state_name(enum ha_state);
 
 /* ha-ssh.c: argv for ssh to the guest; free with ha_argv_free. */
 char **ha_ssh_argv(struct hostagent *, int use_master, const char *command);
+/* `ssh -O OP -L spec` (-R when reverse) on the control master. */
+char **ha_ssh_forward_argv(struct hostagent *, const char *op, int reverse,
+    const char *spec);
+
+/*
+ * ha-forward.c: after boot, the static and socket forwards and
+ * copyToHost, as jobs; returns how many are in flight (0: none, go on).
+ * HA_IN_ROUTINES_DONE follows the last.  Cleanup at exit removes host
+ * sockets and deleteOnStop copies; free releases the lists.
+ */
+int ha_routines_start(struct hostagent *);
+struct node *ha_forwards_node(struct hostagent *);
+void ha_routines_cleanup(struct hostagent *);
+void ha_routines_free(struct hostagent *);
 char **ha_ssh_master_argv(struct hostagent *);
 void ha_argv_free(char **);
 

@@ -332,6 +332,7 @@ ha_cleanup_and_exit(struct hostagent *ha)
 		ha_job_kill(ha->probe, SIGKILL);
 	if (ha->master != NULL)
 		ha_job_kill(ha->master, SIGTERM);
+	ha_routines_cleanup(ha);
 	for (i = 0; i < ha->cfg->nadditional_disks; i++) {
 		log_info("Unmounting disk %s", ha->cfg->additional_disks[i].name);
 		if (store_disk_unlock(ha->home,
@@ -747,6 +748,7 @@ hostagent_free(struct hostagent *ha)
 	if (ha->pid_written)
 		(void)unlink(ha->pidfile);
 	ha_probes_free(ha);
+	ha_routines_free(ha);
 	config_free(ha->cfg);
 	sshopts_free(ha->sshopts);
 	free(ha->qemu_last_error);

@@ -95,6 +95,23 @@ ha_ssh_argv(struct hostagent *ha, int use_master, const char *command)
 }
 
 char **
+ha_ssh_forward_argv(struct hostagent *ha, const char *op, int reverse,
+    const char *spec)
+{
+	static const char *const client[] = { "ControlMaster", "no", NULL };
+	struct ha_argv a = { NULL, 0 };
+
+	ha_ssh_options(ha, &a, client);
+	ha_argv_add(&a, "-T");
+	ha_argv_add(&a, "-O");
+	ha_argv_add(&a, op);
+	ha_argv_add(&a, reverse ? "-R" : "-L");
+	ha_argv_add(&a, spec);
+	ha_argv_add(&a, "127.0.0.1");
+	return a.v;
+}
+
+char **
 ha_ssh_master_argv(struct hostagent *ha)
 {
 	static const char *const master[] = { "ControlMaster", "yes",

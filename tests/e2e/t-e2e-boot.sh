@@ -237,8 +237,14 @@ lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "Stopped after stop --force"
 lc disk create d1 --size 1GiB
 t_rc 0 "an additional disk"
+fwdport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 lc edit e2e --set "del(.probes[1]) |
     .additionalDisks = [\"d1\"] |
+    .portForwards = [{\"guestIP\": \"127.0.0.53\", \"guestPort\": 53, \"hostPort\": $fwdport, \"static\": true},
+        {\"guestSocket\": \"/run/dbus/system_bus_socket\", \"hostSocket\": \"dbus.sock\"}] |
+    .copyToHost = [{\"guest\": \"/etc/hostname\", \"host\": \"$dir/copied/hostname\", \"deleteOnStop\": true},
+        {\"guest\": \"/etc/shadow\", \"host\": \"$dir/copied/shadow\"},
+        {\"guest\": \"/nonexistent\", \"host\": \"$dir/copied/none\", \"skipIfMissing\": true}] |
     .firmware.images = [{\"location\": \"http://127.0.0.1:$port/OVMF_CODE_4M.fd.gz\", \"arch\": \"x86_64\"}] |
     .video.display = \"vnc\" |
     .containerd.system = true |
@@ -292,6 +298,46 @@ run env LIMA_INSTANCE=e2e LIMACTL="$LIMACTL" "$top_srcdir/cli/nerdctl.lima" --ve
 t_is "$(out)" "nerdctl version 0.0.0-clima-test" "nerdctl.lima runs nerdctl in the instance"
 grep -q 'The optional requirement 2 of 3 is satisfied' "$dir/ha.stderr.log"
 t_ok $? "containerd's built-in requirements passed"
+# --- static and socket forwards, copyToHost ----------------------------------
+# The static forward reaches systemd-resolved's stub (TCP 127.0.0.53:53)
+# in the guest: a DNS question over TCP for a name of its /etc/hosts.
+python3 - "$fwdport" >"$T_TMP/stub" <<'PY' 2>&1
+import socket, struct, sys
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+for label in b"host.lima.internal".split(b"."):
+    q += bytes([len(label)]) + label
+q += b"\0" + struct.pack(">HH", 1, 1)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(struct.pack(">H", len(q)) + q)
+buf = b""
+while len(buf) < 2 or len(buf) < 2 + struct.unpack(">H", buf[:2])[0]:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    buf += chunk
+r = buf[2:]
+print(".".join(str(b) for b in r[-4:]) if struct.unpack(">H", r[6:8])[0] else "none")
+PY
+t_is "$(cat "$T_TMP/stub")" "192.168.5.2" "a static forward reaches a guest port (resolved's TCP stub)"
+python3 - "$dir/sock/dbus.sock" >"$T_TMP/dbus" <<'PY' 2>&1
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(b"\0AUTH\r\n")
+print(s.recv(128).decode(errors="replace").split()[0])
+PY
+t_is "$(cat "$T_TMP/dbus")" "REJECTED" "a socket forward reaches the guest's D-Bus"
+curl -s --unix-socket "$dir/ha.sock" http://lima-hostagent/v1/status >"$T_TMP/status"
+grep -q "\"proto\":\"tcp\",\"guest\":\"127.0.0.53:53\",\"host\":\"127.0.0.1:$fwdport\",\"static\":true" "$T_TMP/status" &&
+    grep -q "\"proto\":\"unix\",\"guest\":\"/run/dbus/system_bus_socket\",\"host\":\"$dir/sock/dbus.sock\"" "$T_TMP/status"
+t_ok $? "/v1/status lists both forwards"
+t_is "$(cat "$dir/copied/hostname" 2>&1)" "lima-e2e" "copyToHost copied /etc/hostname"
+t_is "$(stat -c %a "$dir/copied/shadow" 2>&1) $(cut -d: -f1 "$dir/copied/shadow" | head -n 1)" \
+    "600 root" "a root-only file is copied with sudo, 0600"
+test ! -e "$dir/copied/none"
+t_ok $? "a missing file with skipIfMissing is skipped"
+
 # --- the additional disk: locked by the instance, formatted and mounted -----
 lc disk list --json
 grep -q '"name":"d1".*"instanceDir":"'"$dir"'"' "$T_TMP/out"
@@ -320,5 +366,8 @@ left=$(find "$dir" -maxdepth 1 \( -name '*.pid' -o -name '*.sock' -o -name 'vnc*
 t_is "$left" "" "no pid file, socket or VNC file left after the crash"
 test ! -e "$LIMA_HOME/_disks/d1/in_use_by"
 t_ok $? "the disk is unlocked after the crash"
+test ! -e "$dir/sock/dbus.sock" && test ! -e "$dir/copied/hostname" &&
+    test -e "$dir/copied/shadow"
+t_ok $? "the forwarded socket and the deleteOnStop copy are gone"
 
 t_done
