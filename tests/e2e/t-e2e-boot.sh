@@ -238,7 +238,14 @@ t_is "$(out)" "Stopped" "Stopped after stop --force"
 lc disk create d1 --size 1GiB
 t_rc 0 "an additional disk"
 fwdport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# 9p (security_model=none) shows the host's owners: the suite runs as
+# root and the guest user is uid 1000, so the directory is world-writable.
+mkdir -p "$T_TMP/share"
+chmod 777 "$T_TMP/share"
+echo from-host >"$T_TMP/share/hello"
 lc edit e2e --set "del(.probes[1]) |
+    .mountType = \"9p\" |
+    .mounts = [{\"location\": \"$T_TMP/share\", \"mountPoint\": \"/mnt/share\", \"writable\": true}] |
     .additionalDisks = [\"d1\"] |
     .portForwards = [{\"guestIP\": \"127.0.0.53\", \"guestPort\": 53, \"hostPort\": $fwdport, \"static\": true},
         {\"guestSocket\": \"/run/dbus/system_bus_socket\", \"hostSocket\": \"dbus.sock\"}] |
@@ -337,6 +344,13 @@ t_is "$(stat -c %a "$dir/copied/shadow" 2>&1) $(cut -d: -f1 "$dir/copied/shadow"
     "600 root" "a root-only file is copied with sudo, 0600"
 test ! -e "$dir/copied/none"
 t_ok $? "a missing file with skipIfMissing is skipped"
+
+# --- a 9p mount: the host directory in the guest, writable ----------------
+run ssh -F "$dir/ssh.config" lima-e2e \
+    'findmnt -n -o FSTYPE /mnt/share; cat /mnt/share/hello; echo from-guest >/mnt/share/back'
+t_is "$(out)" "9p
+from-host" "the host directory is mounted over 9p"
+t_is "$(cat "$T_TMP/share/back" 2>&1)" "from-guest" "the guest writes to it"
 
 # --- the additional disk: locked by the instance, formatted and mounted -----
 lc disk list --json
