@@ -64,8 +64,7 @@ ha_routine_error(struct hostagent *ha, char *err)
 	ha->errors[ha->nerrors++] = err;
 }
 
-/* 'text' for the guest's shell. */
-static char *
+char *
 ha_shell_quote(const char *s)
 {
 	char *q = xmalloc(strlen(s) * 4 + 3), *p = q;

@@ -174,6 +174,8 @@ char **ha_ssh_forward_argv(struct hostagent *, const char *op, int reverse,
  * sockets and deleteOnStop copies; free releases the lists.
  */
 int ha_routines_start(struct hostagent *);
+/* 'text' for the guest's shell, each ' as '\'' (the caller's). */
+char *ha_shell_quote(const char *);
 struct node *ha_forwards_node(struct hostagent *);
 void ha_routines_cleanup(struct hostagent *);
 void ha_routines_free(struct hostagent *);

@@ -457,9 +457,9 @@ ha_probes_init(struct hostagent *ha)
 {
 	const struct lima_config *cfg = ha->cfg;
 	struct config_probe *p;
-	const char *prefix, *c;
-	char *q;
-	size_t n = 0, len;
+	const char *prefix;
+	char *q, *nerdctl;
+	size_t n = 0;
 
 	ha->probes = xcalloc(cfg->nprobes + 2, sizeof *ha->probes);
 	if ((cfg->containerd.system == 1 || cfg->containerd.user == 1) &&
@@ -472,23 +472,15 @@ ha_probes_init(struct hostagent *ha)
 		    "`containerd.system` and `containerd.user` to false for "
 		    "this image)");
 
-		/* The prefix between single quotes, each ' as '\''. */
 		prefix = cfg->guest_install_prefix != NULL ?
 		    cfg->guest_install_prefix : "/usr/local";
-		q = xmalloc(strlen(prefix) * 4 + 1);
-		for (len = 0, c = prefix; *c != '\0'; c++) {
-			if (*c == '\'') {
-				memcpy(q + len, "'\\''", 4);
-				len += 4;
-			} else
-				q[len++] = *c;
-		}
-		q[len] = '\0';
+		xasprintf(&nerdctl, "%s/bin/nerdctl", prefix);
+		q = ha_shell_quote(nerdctl);
+		free(nerdctl);
 		p = &ha->probes[n++];
 		p->description = xstrdup("containerd binaries to be installed");
 		xasprintf(&p->script, "#!/bin/sh\n"
-		    "command -v nerdctl >/dev/null 2>&1 || "
-		    "test -x '%s/bin/nerdctl'\n", q);
+		    "command -v nerdctl >/dev/null 2>&1 || test -x %s\n", q);
 		free(q);
 		p->hint = xstrdup("nerdctl was not installed in the guest (see "
 		    "/var/log/cloud-init-output.log there: boot script "
