@@ -3,11 +3,12 @@
  * Lima's routines after boot that need only ssh: the static port
  * forwards (portForwards with `static: true`), the socket forwards
  * (guestSocket -> hostSocket, or the reverse), both through the control
- * master (`ssh -O forward`), and copyToHost (a guest file read over ssh,
- * written to the host 0600).  Each is a job on the loop; when the last
- * one is done the boot goes on (probes, then running), failures of the
- * static forwards and of copyToHost making the start degraded as in
- * Lima.  At exit the host sockets and the deleteOnStop copies go.
+ * master (`ssh -O forward`), copyToHost (a guest file read over ssh,
+ * written to the host 0600), and with ssh.forwardAgent the guest's
+ * /run/host-services/ssh-auth.sock.  Each is a job on the loop; when
+ * the last one is done the boot goes on (probes, then running), failures
+ * of the static forwards and of copyToHost making the start degraded as
+ * in Lima.  At exit the host sockets and the deleteOnStop copies go.
  *
  * Dynamic forwarding of guest ports needs the guest agent: not here.
  */
@@ -327,6 +328,37 @@ ha_copy_run(struct ha_copy *c)
 	}
 }
 
+/* ---- ssh.forwardAgent ---- */
+
+static void
+ha_agent_done_cb(struct ha_job *job, int status, void *arg)
+{
+	struct hostagent *ha = arg;
+
+	ha->agent_job = NULL;
+	if (status != 0)
+		log_warnx("could not link the forwarded ssh agent to "
+			  "/run/host-services/ssh-auth.sock in the guest");
+	ha_routine_done(ha);
+}
+
+/*
+ * The master forwards the host's agent (ForwardAgent=yes); the guest's
+ * fixed path for it points at this connection's socket.
+ */
+static int
+ha_agent_start(struct hostagent *ha, char **cause)
+{
+	char **argv;
+
+	argv = ha_ssh_argv(ha, 1, "ln -sf \"${SSH_AUTH_SOCK}\" "
+	    "/run/host-services/ssh-auth.sock");
+	ha->agent_job = ha_job_start(ha->jobs, (const char *const *)argv,
+	    NULL, 0, ha_forward_line_cb, ha_agent_done_cb, ha, cause);
+	ha_argv_free(argv);
+	return ha->agent_job != NULL ? 0 : -1;
+}
+
 /* ---- the routines as a whole ---- */
 
 /* One routine finished; the last one moves the boot on. */
@@ -344,14 +376,21 @@ ha_routines_start(struct hostagent *ha)
 	const struct lima_config *cfg = ha->cfg;
 	struct ha_copy *c;
 	char *cause = NULL, *err;
-	size_t i;
+	size_t i, agent;
 
 	if (ha->forwards == NULL)
 		ha_forwards_collect(ha);
-	ha->routines_pending = ha->nforwards + cfg->ncopy_to_host;
+	agent = cfg->ssh.forward_agent == 1 && cfg->plain != 1;
+	ha->routines_pending = ha->nforwards + cfg->ncopy_to_host + agent;
 	if (ha->routines_pending == 0)
 		return 0;
 	ha_phase_begin(ha, "the port forwards and copies");
+	if (agent && ha_agent_start(ha, &cause) != 0) {
+		log_warnx("cannot run ssh: %s", cause);
+		free(cause);
+		cause = NULL;
+		ha->routines_pending--;
+	}
 	for (i = 0; i < ha->nforwards; i++) {
 		if (ha_forward_start(ha, &ha->forwards[i], &cause) != 0) {
 			xasprintf(&err, "cannot run ssh: %s", cause);

@@ -109,6 +109,7 @@ struct hostagent {
 	struct ha_copy *copies;
 	size_t ncopies;
 	size_t routines_pending;
+	struct ha_job *agent_job; /* ssh.forwardAgent's link in the guest */
 	/*
 	 * The optional requirements after boot: the built-in ones (owned)
 	 * then the template's probes (borrowed from cfg).

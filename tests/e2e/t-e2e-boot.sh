@@ -46,6 +46,7 @@ python3 -m http.server --bind 127.0.0.1 --directory "$www" "$port" \
 http_pid=$!
 cleanup_e2e() {
 	"$LIMACTL" stop --force e2e >/dev/null 2>&1 || true
+	[ -z "${SSH_AGENT_PID:-}" ] || kill "$SSH_AGENT_PID" 2>/dev/null || true
 	kill "$http_pid" 2>/dev/null || true
 	t_cleanup
 }
@@ -244,6 +245,7 @@ mkdir -p "$T_TMP/share"
 chmod 777 "$T_TMP/share"
 echo from-host >"$T_TMP/share/hello"
 lc edit e2e --set "del(.probes[1]) |
+    .ssh.forwardAgent = true |
     .mountType = \"9p\" |
     .mounts = [{\"location\": \"$T_TMP/share\", \"mountPoint\": \"/mnt/share\", \"writable\": true}] |
     .additionalDisks = [\"d1\"] |
@@ -258,6 +260,7 @@ lc edit e2e --set "del(.probes[1]) |
     .containerd.archives = [{\"location\": \"http://127.0.0.1:$port/nerdctl-full-test-linux-amd64.tar.gz\", \"arch\": \"x86_64\", \"digest\": \"sha256:$archive_sum\"}] |
     .provision = [{\"mode\": \"dependency\", \"skipDefaultDependencyResolution\": true, \"script\": \"#!/bin/sh\\ntrue\"}]"
 t_rc 0 "drop the failing probe; a disk, UEFI code, VNC and containerd on"
+eval "$(ssh-agent -s)" >/dev/null
 run timeout 900 "$LIMACTL" start e2e
 t_rc 0 "start after recovery"
 t_grep err 'READY.' "READY again"
@@ -351,6 +354,12 @@ run ssh -F "$dir/ssh.config" lima-e2e \
 t_is "$(out)" "9p
 from-host" "the host directory is mounted over 9p"
 t_is "$(cat "$T_TMP/share/back" 2>&1)" "from-guest" "the guest writes to it"
+
+# --- ssh.forwardAgent: the host's agent at the guest's fixed path ----------
+run ssh -F "$dir/ssh.config" lima-e2e \
+    'SSH_AUTH_SOCK=/run/host-services/ssh-auth.sock ssh-add -l; echo "rc=$?"'
+t_is "$(out)" "The agent has no identities.
+rc=1" "the guest reaches the host's ssh agent"
 
 # --- the additional disk: locked by the instance, formatted and mounted -----
 lc disk list --json
