@@ -20,6 +20,7 @@
 
 #include "cli/cli-int.h"
 #include "cli/cmds.h"
+#include "common/inotify.h"
 #include "common/node.h"
 #include "common/xmalloc.h"
 #include "compat/compat.h"
@@ -162,22 +163,17 @@ cmd_watch_add(struct cmd_watch *w, const char *name)
 
 /* A new directory in LIMA_HOME may be a new instance. */
 static void
+cmd_watch_home_event(const struct inotify_event *ie, void *arg)
+{
+	if (ie->len > 0 && (ie->mask & IN_ISDIR) && ie->name[0] != '_' &&
+	    ie->name[0] != '.')
+		cmd_watch_add(arg, ie->name);
+}
+
+static void
 cmd_watch_home_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct cmd_watch *w = arg;
-	char buf[4096] __attribute__((aligned(8)));
-	const struct inotify_event *ie;
-	ssize_t n;
-	char *p;
-
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (p = buf; p < buf + n; p += sizeof *ie + ie->len) {
-			ie = (const struct inotify_event *)p;
-			if (ie->len > 0 && (ie->mask & IN_ISDIR) &&
-			    ie->name[0] != '_' && ie->name[0] != '.')
-				cmd_watch_add(w, ie->name);
-		}
-	}
+	inotify_drain(fd, cmd_watch_home_event, arg);
 }
 
 static void

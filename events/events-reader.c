@@ -18,6 +18,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "common/inotify.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "events/events.h"
@@ -36,6 +37,7 @@ struct events_reader {
 	int ifd;    /* inotify */
 	int dir_wd;
 	int file_wd; /* -1 when the file is not watched */
+	int wake;    /* set while draining inotify: read the file */
 	int fd;      /* the log file, -1 until it exists */
 	dev_t dev;
 	ino_t ino;
@@ -287,39 +289,33 @@ events_reader_again_cb(evutil_socket_t fd, short what, void *arg)
 		events_reader_destroy(r);
 }
 
+/* The file (re)appearing in its directory, or changing: read it. */
+static void
+events_reader_inotify_event(const struct inotify_event *ie, void *arg)
+{
+	struct events_reader *r = arg;
+
+	if (ie->mask & IN_Q_OVERFLOW)
+		r->wake = 1;
+	else if (ie->wd == r->dir_wd) {
+		if (ie->len != 0 && strcmp(ie->name, r->name) == 0)
+			r->wake = 1;
+	} else if (ie->wd == r->file_wd) {
+		if (ie->mask & IN_IGNORED)
+			r->file_wd = -1;
+		else
+			r->wake = 1;
+	}
+}
+
 static void
 events_reader_inotify_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct events_reader *r = arg;
-	char buf[4096]
-	    __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *ie;
-	ssize_t n, off;
-	int wake = 0;
 
-	for (;;) {
-		n = read(r->ifd, buf, sizeof buf);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (off = 0; off < n; off += (ssize_t)(sizeof *ie + ie->len)) {
-			ie = (const struct inotify_event *)(buf + off);
-			if (ie->mask & IN_Q_OVERFLOW)
-				wake = 1;
-			else if (ie->wd == r->dir_wd) {
-				if (ie->len != 0 &&
-				    strcmp(ie->name, r->name) == 0)
-					wake = 1;
-			} else if (ie->wd == r->file_wd) {
-				if (ie->mask & IN_IGNORED)
-					r->file_wd = -1;
-				else
-					wake = 1;
-			}
-		}
-	}
-	if (wake && events_reader_sync(r) != 0)
+	r->wake = 0;
+	inotify_drain(r->ifd, events_reader_inotify_event, r);
+	if (r->wake && events_reader_sync(r) != 0)
 		events_reader_destroy(r);
 }
 

@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "cidata/cidata.h"
+#include "common/inotify.h"
 #include "common/log.h"
 #include "common/node.h"
 #include "common/sshopts.h"
@@ -257,22 +258,19 @@ ha_main_qmp_closed_cb(struct ha_qmp *q, const char *cause, void *arg)
 
 /* inotify on the instance dir: ssh.sock appearing means the master is up. */
 static void
-ha_inotify_cb(evutil_socket_t fd, short what, void *arg)
+ha_inotify_event(const struct inotify_event *ie, void *arg)
 {
 	struct hostagent *ha = arg;
-	char buf[4096] __attribute__((aligned(8)));
-	const struct inotify_event *ie;
-	ssize_t n;
-	char *p;
 
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (p = buf; p < buf + n; p += sizeof *ie + ie->len) {
-			ie = (const struct inotify_event *)p;
-			if (ie->len > 0 && strcmp(ie->name, "ssh.sock") == 0 &&
-			    ha->state == HA_STATE_MASTER_WAIT)
-				ha_boot_step(ha, HA_IN_MASTER_UP);
-		}
-	}
+	if (ie->len > 0 && strcmp(ie->name, "ssh.sock") == 0 &&
+	    ha->state == HA_STATE_MASTER_WAIT)
+		ha_boot_step(ha, HA_IN_MASTER_UP);
+}
+
+static void
+ha_inotify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	inotify_drain(fd, ha_inotify_event, arg);
 }
 
 /* Watches DIR: ssh.sock appearing is HA_IN_MASTER_UP (ha_inotify_cb). */

@@ -22,13 +22,13 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "common/inotify.h"
 #include "common/log.h"
 #include "common/node.h"
 #include "common/xmalloc.h"
 #include "compat/compat.h"
 #include "hostagent/ha-proc.h"
 
-#define HA_QMP_INOTIFY_BUF 4096 /* bytes per read of inotify events */
 #define HA_QMP_SHOW_MAX    80   /* bytes of bad input quoted in a cause */
 
 enum ha_qmp_state {
@@ -57,6 +57,7 @@ struct ha_qmp {
 
 	struct bufferevent *bev; /* the session, once connected */
 	int ifd;                 /* inotify fd, -1 when not watching */
+	int hit;                 /* set by ha_qmp_inotify_event */
 	struct event *iev;       /* EV_READ on ifd */
 	struct event *retry;     /* backoff timer */
 	int backoff_msec;
@@ -538,33 +539,25 @@ ha_qmp_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	ha_qmp_release(q);
 }
 
+/* The socket's name appearing (or lost events) means: try now. */
+static void
+ha_qmp_inotify_event(const struct inotify_event *ev, void *arg)
+{
+	struct ha_qmp *q = arg;
+
+	if ((ev->mask & IN_Q_OVERFLOW) ||
+	    (ev->len > 0 && strcmp(ev->name, q->file) == 0))
+		q->hit = 1;
+}
+
 static void
 ha_qmp_inotify_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct ha_qmp *q = arg;
-	char buf[HA_QMP_INOTIFY_BUF]
-	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
-	const struct inotify_event *ev;
-	ssize_t n;
-	size_t off;
-	int hit = 0;
 
-	for (;;) {
-		n = read(fd, buf, sizeof buf);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (off = 0; off + sizeof *ev <= (size_t)n;
-		     off += sizeof *ev + ev->len) {
-			ev = (const struct inotify_event *)(buf + off);
-			if (ev->mask & IN_Q_OVERFLOW)
-				hit = 1;
-			else if (ev->len > 0 && strcmp(ev->name, q->file) == 0)
-				hit = 1;
-		}
-	}
-	if (!hit)
+	q->hit = 0;
+	inotify_drain(fd, ha_qmp_inotify_event, q);
+	if (!q->hit)
 		return;
 	q->depth++;
 	ha_qmp_try_connect(q);
