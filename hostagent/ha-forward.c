@@ -41,6 +41,7 @@ struct ha_forward {
 	int is_static;
 	int active;
 	struct ha_job *job; /* `ssh -O forward` in flight */
+	char *why;	    /* its last stderr line */
 };
 
 struct ha_copy {
@@ -109,6 +110,20 @@ ha_forward_line_cb(struct ha_job *job, int fd, const char *line, size_t len,
 	log_debug("forward: %s", line);
 }
 
+/* Keeps ssh's last complaint for the error line. */
+static void
+ha_forward_err_cb(struct ha_job *job, int fd, const char *line, size_t len,
+    void *arg)
+{
+	struct ha_forward *f = arg;
+
+	log_debug("forward: %s", line);
+	if (fd == 2 && len > 0) {
+		free(f->why);
+		f->why = xstrdup(line);
+	}
+}
+
 static void
 ha_forward_done_cb(struct ha_job *job, int status, void *arg)
 {
@@ -122,8 +137,14 @@ ha_forward_done_cb(struct ha_job *job, int status, void *arg)
 		ha_routine_done(ha);
 		return;
 	}
-	xasprintf(&err, "failed to set up forwarding from %s (guest) to %s "
-	    "(host)", f->guest, f->host);
+	if (f->kind == HA_FWD_TCP && !f->reverse)
+		xasprintf(&err, "failed to set up forwarding from %s (guest) "
+		    "to %s (host): %s (hint: is the host port in use?)",
+		    f->guest, f->host, f->why != NULL ? f->why : "ssh failed");
+	else
+		xasprintf(&err, "failed to set up forwarding from %s (guest) "
+		    "to %s (host): %s", f->guest, f->host,
+		    f->why != NULL ? f->why : "ssh failed");
 	if (f->is_static)
 		ha_routine_error(ha, err);
 	else {
@@ -162,7 +183,7 @@ ha_forward_start(struct hostagent *ha, struct ha_forward *f, char **cause)
 	argv = ha_ssh_forward_argv(ha, "forward", f->reverse, spec);
 	free(spec);
 	f->job = ha_job_start(ha->jobs, (const char *const *)argv, NULL, 0,
-	    ha_forward_line_cb, ha_forward_done_cb, f, cause);
+	    ha_forward_err_cb, ha_forward_done_cb, f, cause);
 	ha_argv_free(argv);
 	return f->job != NULL ? 0 : -1;
 }
@@ -467,6 +488,7 @@ ha_routines_free(struct hostagent *ha)
 	for (i = 0; i < ha->nforwards; i++) {
 		free(ha->forwards[i].host);
 		free(ha->forwards[i].guest);
+		free(ha->forwards[i].why);
 	}
 	free(ha->forwards);
 	for (i = 0; i < ha->ncopies; i++)

@@ -213,18 +213,26 @@ stale
 lc list e2e --format '{{.Status}}'
 t_is "$(out)" "Stopped" "stale pid files and socket: Stopped"
 stale
+# A static forward to a host port that is in use is an error too.
+busyport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+time.sleep(900)' "$busyport" &
+busy_pid=$!
 LIMA_PROBE_TIMEOUT=2
 export LIMA_PROBE_TIMEOUT
 run timeout 900 "$LIMACTL" restart e2e --set \
-    '.probes += [{"description": "always fails", "hint": "it fails on purpose", "script": "#!/bin/sh\nexit 1"}]'
+    '.probes += [{"description": "always fails", "hint": "it fails on purpose", "script": "#!/bin/sh\nexit 1"}] |
+    .portForwards = [{"guestIP": "127.0.0.53", "guestPort": 53, "hostPort": '"$busyport"', "static": true}]'
 unset LIMA_PROBE_TIMEOUT
+kill "$busy_pid" 2>/dev/null || true
 t_rc 1 "restart with a failing probe ends degraded"
 t_grep err 'The instance is not running, continuing with the restart' \
     "restart says the instance was not running"
 t_grep err 'DEGRADED. The VM seems running' "DEGRADED warning"
-grep -q '"degraded":true,"errors":\["failed to satisfy the optional requirement 2 of 2 `always fails`: it fails on purpose"\]' \
+grep -q '"degraded":true,"errors":\["failed to set up forwarding from 127.0.0.53:53 (guest) to 127.0.0.1:'"$busyport"' (host): [^"]* (hint: is the host port in use?)","failed to satisfy the optional requirement 2 of 2 `always fails`: it fails on purpose"\]' \
     "$dir/ha.stdout.log"
-t_ok $? "degraded event names the probe and its hint"
+t_ok $? "degraded event names the busy port, the probe and its hint"
 grep -q 'The optional requirement 1 of 2 is satisfied' "$dir/ha.stderr.log"
 t_ok $? "the passing probe passed"
 hapid=$(cat "$dir/ha.pid")
