@@ -14,6 +14,7 @@
 #include "cli/cli-int.h"
 #include "common/node.h"
 #include "common/xmalloc.h"
+#include "expr/expr.h"
 
 const struct cli_flag cli_edit_flags[] = {
 	{ "cpus", 0, FLAG_INT, NULL, "Number of CPUs", CLI_FLAG_CREATE },
@@ -486,4 +487,24 @@ cli_editflags_params(struct cmd_ctx *ctx, const struct node *doc,
 		free(name);
 	}
 	return 0;
+}
+
+int
+cli_editflags_apply(struct cmd_ctx *ctx, const char *text, size_t len,
+    const char *path, char **yaml)
+{
+	struct node *doc;
+	char **exprs = NULL, *cause = NULL;
+	size_t nexprs = 0;
+
+	if ((doc = node_from_yaml(text, len, path, &cause)) == NULL)
+		cli_fatal("%s", cause);
+	if (cli_editflags_exprs(ctx, 0, doc, &exprs, &nexprs, &cause) != 0)
+		cli_fatal("%s", cause);
+	node_free(doc);
+	if (nexprs > 0 && expr_apply_yaml(text, len,
+	    (const char *const *)exprs, nexprs, yaml, &cause) != 0)
+		cli_fatal("%s", cause);
+	cli_strv_free(exprs, nexprs);
+	return nexprs > 0;
 }

@@ -76,6 +76,13 @@ struct node;
  * against doc's param map; doc may be NULL) and --set; -1 with *cause on
  * bad input.
  */
+/*
+ * The edit flags of an existing lima.yaml (text, from path) applied:
+ * 1 and *yaml (the caller's) when there were any, 0 when none.  Errors
+ * are fatal.
+ */
+int cli_editflags_apply(struct cmd_ctx *, const char *text, size_t len,
+    const char *path, char **yaml);
 int cli_editflags_exprs(struct cmd_ctx *, int is_create,
     const struct node *doc, char ***exprs, size_t *n, char **cause);
 void cli_strv_free(char **, size_t);

@@ -104,11 +104,10 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 	const char *arg = cli_instance_arg(ctx, 0), *home = cli_lima_home();
 	struct lima_config *oldcfg = NULL, *newcfg;
 	struct store_inst *inst = NULL;
-	struct node *doc;
-	char *path, *name, *old, *yaml = NULL, *cause = NULL, **exprs = NULL;
-	size_t len, nexprs = 0;
+	char *path, *name, *old, *yaml = NULL, *cause = NULL;
+	size_t len;
 	struct stat sb;
-	int is_file = 0;
+	int is_file = 0, edited;
 
 	len = strlen(arg);
 	if ((len > 5 && strcmp(arg + len - 5, ".yaml") == 0) ||
@@ -137,25 +136,17 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 	free(cause);
 	cause = NULL;
 
-	doc = node_from_yaml(old, len, path, &cause);
-	if (doc == NULL)
-		cli_fatal("%s", cause);
-	if (cli_editflags_exprs(ctx, 0, doc, &exprs, &nexprs, &cause) != 0)
-		cli_fatal("%s", cause);
-	node_free(doc);
-	if (nexprs > 0) {
-		if (expr_apply_yaml(old, len, (const char *const *)exprs,
-		    nexprs, &yaml, &cause) != 0)
-			cli_fatal("%s", cause);
-	} else if (cli_is_tty()) {
+	edited = cli_editflags_apply(ctx, old, len, path, &yaml);
+	if (!edited && !cli_is_tty())
+		cli_fatal("no changes were requested: pass edit flags such as "
+			  "--set, or run `limactl edit` on a terminal to open "
+			  "an editor");
+	if (!edited) {
 		yaml = cli_edit_in_editor(name, old, len);
 		if (cli_yaml_is_empty(yaml))
 			cli_fatal("Aborting, as requested by saving the file "
 				  "with empty content");
-	} else
-		cli_fatal("no changes were requested: pass edit flags such as "
-			  "--set, or run `limactl edit` on a terminal to open "
-			  "an editor");
+	}
 	if (strcmp(yaml, old) == 0) {
 		log_info("Aborting, no changes made to the instance");
 		goto out;
@@ -165,7 +156,7 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 	if (newcfg == NULL) {
 		char *why = NULL;
 
-		if (cli_is_tty() && nexprs == 0 &&
+		if (cli_is_tty() && !edited &&
 		    store_write_file_atomic("lima.REJECTED.yaml", yaml,
 		    strlen(yaml), 0644, &why) == 0)
 			cli_fatal("the YAML is invalid, saved the buffer as "
@@ -186,7 +177,6 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 out:
 	config_free(oldcfg);
 	store_inst_free(inst);
-	cli_strv_free(exprs, nexprs);
 	free(yaml);
 	free(old);
 	free(path);

@@ -437,28 +437,20 @@ cli_start_instance(const char *name, double timeout, int progress,
 
 /*
  * Applies the edit flags to an existing instance's lima.yaml (checked
- * against the old config first); returns how many expressions applied.
+ * against the old config first); returns 1 if there were any.
  */
-static size_t
+static int
 cmd_start_apply_edits(struct cmd_ctx *ctx, const char *name)
 {
-	char *path, *old, *yaml = NULL, *cause = NULL, **exprs = NULL;
+	char *path, *old, *yaml = NULL, *cause = NULL;
 	struct lima_config *oldcfg, *newcfg;
-	struct node *doc;
-	size_t len, nexprs = 0;
+	size_t len;
+	int edited;
 
 	xasprintf(&path, "%s/%s/lima.yaml", cli_lima_home(), name);
 	if ((old = cli_read_file(path, &len, &cause)) == NULL)
 		cli_fatal("%s", cause);
-	if ((doc = node_from_yaml(old, len, path, &cause)) == NULL)
-		cli_fatal("%s", cause);
-	if (cli_editflags_exprs(ctx, 0, doc, &exprs, &nexprs, &cause) != 0)
-		cli_fatal("%s", cause);
-	node_free(doc);
-	if (nexprs > 0) {
-		if (expr_apply_yaml(old, len, (const char *const *)exprs,
-		    nexprs, &yaml, &cause) != 0)
-			cli_fatal("%s", cause);
+	if ((edited = cli_editflags_apply(ctx, old, len, path, &yaml)) != 0) {
 		oldcfg = cli_config_load(name, path, &cause);
 		newcfg = cli_config_load_buf(name, yaml, strlen(yaml), path, 1,
 		    &cause);
@@ -473,11 +465,10 @@ cmd_start_apply_edits(struct cmd_ctx *ctx, const char *name)
 		config_free(oldcfg);
 		config_free(newcfg);
 	}
-	cli_strv_free(exprs, nexprs);
 	free(yaml);
 	free(old);
 	free(path);
-	return nexprs;
+	return edited;
 }
 
 static int
